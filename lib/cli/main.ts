@@ -1,0 +1,89 @@
+/**
+ * The command line: `pause-conformance run [options]`. Bad input is one line on stderr and
+ * exit 2; a stack trace only ever means a bug in the harness.
+ */
+import { parseArgs } from 'node:util';
+import { isUserFacing, messageOf, UsageError } from '../errors.ts';
+import type { RunOptions } from '../providers/provider.ts';
+import { allProviders } from '../providers/registry.ts';
+import { EXIT_USAGE, runCommand } from './run-command.ts';
+
+const RUN_OPTIONS = {
+  provider: { type: 'string', default: 'local' },
+  grep: { type: 'string' },
+  'report-dir': { type: 'string', default: 'reports' },
+  subnet: { type: 'string' },
+  'sandbox-image-tar': { type: 'string' },
+  'cri-endpoint': { type: 'string' },
+  'app-image': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function usage(): string {
+  const providers = allProviders().map((p) => `  ${p.name.padEnd(11)} ${p.summary}`).join('\n');
+  return `Usage: pause-conformance run [options]
+
+Runs the pod-sandbox (pause) conformance suites on a target and writes reports/report.json.
+
+Options:
+  --provider NAME            target to check (default: local)
+  --grep PATTERN             run only the checks whose full title matches PATTERN
+  --report-dir DIR           where reports go (default: reports)
+  --subnet CIDR              pod subnet of the embedded node (default: 10.213.0.0/24)
+  --sandbox-image-tar FILE   local: use this saved image (docker save / ctr export) as the pause image
+  --cri-endpoint ENDPOINT    cri: the runtime socket, e.g. unix:///run/containerd/containerd.sock
+  --app-image REF            image the fixtures' containers run (cri: must already be on the runtime)
+  -h, --help                 this text
+
+Providers:
+${providers}
+
+Examples:
+  sudo pause-conformance run
+  sudo pause-conformance run --grep "IPC and UTS" --report-dir /tmp/pc
+  sudo pause-conformance run --provider cri --cri-endpoint unix:///run/containerd/containerd.sock
+
+Exit codes: 0 every check passed, 1 a check failed or something leaked, 2 usage or environment error, 130 interrupted.
+`;
+}
+
+function parseRun(argv: string[]): RunOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: RUN_OPTIONS, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new UsageError('bad command line', messageOf(error).replace(/\. To specify.*$/, ''), 'See `pause-conformance run --help`.');
+  }
+  const values = parsed.values;
+  if (values.help) return 'help';
+  const options: RunOptions = { provider: values.provider, reportDir: values['report-dir'] };
+  if (values.grep !== undefined) options.grep = values.grep;
+  if (values.subnet !== undefined) options.subnet = values.subnet;
+  if (values['sandbox-image-tar'] !== undefined) options.sandboxImageTar = values['sandbox-image-tar'];
+  if (values['cri-endpoint'] !== undefined) options.criEndpoint = values['cri-endpoint'];
+  if (values['app-image'] !== undefined) options.appImage = values['app-image'];
+  return options;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(usage());
+      return command === undefined ? EXIT_USAGE : 0;
+    }
+    if (command !== 'run') throw new UsageError(`unknown command "${command}"`, 'the commands are: run', 'See `pause-conformance --help`.');
+    const options = parseRun(rest);
+    if (options === 'help') {
+      process.stdout.write(usage());
+      return 0;
+    }
+    return await runCommand(options);
+  } catch (error) {
+    if (isUserFacing(error)) {
+      process.stderr.write(`pause-conformance: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}

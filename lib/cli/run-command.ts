@@ -1,0 +1,152 @@
+/**
+ * `pause-conformance run`: bring a target up, run the suites on it, write the report, tear
+ * everything down, check for leaks. Teardown runs on success, failure and the first SIGINT or
+ * SIGTERM; a second signal exits at once and names what was still registered for undo.
+ */
+import Mocha from 'mocha';
+import { UndoStack } from '../cleanup/undo-stack.ts';
+import { isUserFacing, messageOf } from '../errors.ts';
+import { collectChecks } from '../report/collector.ts';
+import { summarize, writeReport, REPORT_SCHEMA_VERSION, type Report, type TargetReport } from '../report/report.ts';
+import { newRunId } from '../runtime/run-dir.ts';
+import { providerNamed } from '../providers/registry.ts';
+import type { RunOptions, StartedProvider } from '../providers/provider.ts';
+import type { Target } from '../target.ts';
+import { setTarget } from '../../suites/context.ts';
+import { suiteFiles } from './suite-files.ts';
+import { packageVersion } from './package-info.ts';
+
+export const EXIT_PASSED = 0;
+export const EXIT_CHECK_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+class Interrupted extends Error {
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`);
+    this.name = 'Interrupted';
+  }
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function runSuites(target: Target, grep: string | undefined, onRunner: (runner: Mocha.Runner | undefined) => void): Promise<TargetReport> {
+  setTarget(target);
+  const mocha = new Mocha({ reporter: 'spec', timeout: 120_000, color: Boolean(process.stdout.isTTY), ...(grep ? { grep } : {}) });
+  for (const file of suiteFiles()) mocha.addFile(file);
+  await mocha.loadFilesAsync();
+  mocha.cleanReferencesAfterRun(false);
+  const checks = await new Promise<TargetReport['checks']>((resolve) => {
+    const runner = mocha.run(() => resolve(collected));
+    const collected = collectChecks(runner, say);
+    onRunner(runner);
+  });
+  onRunner(undefined);
+  setTarget(undefined);
+  return { info: target.info, checks };
+}
+
+export async function runCommand(options: RunOptions): Promise<number> {
+  const runId = newRunId();
+  const startedAt = new Date();
+  const undo = new UndoStack();
+  const steps: Report['steps'] = [];
+  const targets: TargetReport[] = [];
+  let interrupted: string | undefined;
+  let aborted: string | undefined;
+  let activeRunner: Mocha.Runner | undefined;
+  let started: StartedProvider | undefined;
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) {
+      say(`second ${signal}: exiting now; still registered for cleanup: ${undo.labels.join('; ') || 'nothing'}`);
+      process.exit(EXIT_INTERRUPTED);
+    }
+    interrupted = signal;
+    say(`${signal}: stopping the run and cleaning up (send it again to exit at once)`);
+    activeRunner?.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const step = async <T>(title: string, work: () => Promise<T>): Promise<T> => {
+    if (interrupted) throw new Interrupted(interrupted);
+    const t0 = Date.now();
+    try {
+      const result = await work();
+      steps.push({ title, durationMs: Date.now() - t0, ok: true });
+      say(`  ✓ ${title} (${Date.now() - t0} ms)`);
+      return result;
+    } catch (error) {
+      steps.push({ title, durationMs: Date.now() - t0, ok: false });
+      say(`  ✗ ${title} (${Date.now() - t0} ms)`);
+      throw error;
+    }
+  };
+
+  let exitCode = EXIT_PASSED;
+  let userError: string | undefined;
+  try {
+    const provider = providerNamed(options.provider);
+    say(`pause-conformance run ${runId}: provider ${provider.name}`);
+    started = await provider.start({ runId, options, undo, step, say });
+    for (const target of started.targets) {
+      if (interrupted) throw new Interrupted(interrupted);
+      say(`\ntarget ${target.info.nodeName}: ${target.info.runtimeName} ${target.info.runtimeVersion}, sandbox image ${target.info.sandboxImage}`);
+      targets.push(await runSuites(target, options.grep, (runner) => (activeRunner = runner)));
+    }
+    if (interrupted) throw new Interrupted(interrupted);
+  } catch (error) {
+    if (error instanceof Interrupted || interrupted) {
+      aborted = `interrupted by ${interrupted}`;
+    } else if (isUserFacing(error)) {
+      userError = error.message;
+      aborted = error.message;
+    } else {
+      aborted = `internal error: ${messageOf(error)}`;
+      process.stderr.write(`${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
+    }
+  }
+
+  say('\nteardown');
+  const undoFailures = await undo.unwind();
+  for (const failure of undoFailures) say(`  ✗ ${failure.label}: ${failure.error}`);
+  let leaks: string[] = [];
+  if (started) {
+    leaks = await started.leaks().catch((error: unknown) => [`leak check failed: ${messageOf(error)}`]);
+    say(leaks.length === 0 ? '  ✓ leak check: nothing of this run is left' : `  ✗ leak check: ${leaks.length} left: ${leaks.join('; ')}`);
+  }
+
+  const summary = summarize(targets);
+  const report: Report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'pause-conformance', version: packageVersion(), node: process.version },
+    runId,
+    provider: options.provider,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    steps,
+    targets,
+    summary,
+    teardown: { undoFailures, leaks },
+    ...(aborted ? { aborted } : {}),
+  };
+  const reportFile = await writeReport(report, options.reportDir);
+  say(`\n${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}: report ${reportFile}`);
+
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (userError) {
+    process.stderr.write(`pause-conformance: ${userError}\n`);
+    return EXIT_USAGE;
+  }
+  if (interrupted) return EXIT_INTERRUPTED;
+  if (aborted || summary.failed > 0 || undoFailures.length > 0 || leaks.length > 0) exitCode = EXIT_CHECK_FAILED;
+  if (summary.passed + summary.failed === 0 && !aborted) {
+    say('no check ran (does --grep match any suite?)');
+    exitCode = EXIT_CHECK_FAILED;
+  }
+  return exitCode;
+}

@@ -1,0 +1,41 @@
+/** RuntimeInspector over CRI gRPC: the embedded node and any --cri-endpoint on this machine. */
+import { CriClient, CriError } from '../cri/client.ts';
+import * as grpc from '@grpc/grpc-js';
+import { parseContainerInspect, parseSandboxInspect } from './inspect-parsers.ts';
+import type { ContainerFacts, SandboxFacts } from './node-view.ts';
+import type { RuntimeInspector } from './runtime-inspector.ts';
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof CriError && error.code === grpc.status.NOT_FOUND;
+}
+
+export class CriInspector implements RuntimeInspector {
+  private readonly client: CriClient;
+  constructor(client: CriClient) {
+    this.client = client;
+  }
+
+  async sandbox(sandboxId: string): Promise<SandboxFacts> {
+    try {
+      return parseSandboxInspect(await this.client.podSandboxStatus(sandboxId, true));
+    } catch (error) {
+      if (isNotFound(error)) return { id: sandboxId, state: 'gone', attempt: 0, labels: {} };
+      throw error;
+    }
+  }
+
+  async containers(sandboxId: string): Promise<ContainerFacts[]> {
+    const listed = await this.client.listContainers({ podSandboxId: sandboxId });
+    const facts = await Promise.all(listed.map((container) => this.container(container.id)));
+    return facts.filter((fact) => fact.state !== 'gone');
+  }
+
+  async container(containerId: string): Promise<ContainerFacts> {
+    try {
+      return parseContainerInspect(await this.client.containerStatus(containerId, true));
+    } catch (error) {
+      if (isNotFound(error)) return { id: containerId, sandboxId: '', name: '', attempt: 0, state: 'gone' };
+      throw error;
+    }
+  }
+}

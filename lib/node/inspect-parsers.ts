@@ -1,0 +1,133 @@
+/**
+ * Parsers for the runtime's inspect documents. crictl inspectp / inspect print
+ * {"status": ..., "info": {...}}; the CRI gRPC verbose status carries the same info as a JSON
+ * string under info["info"]. Both shapes come here, so the embedded node and real nodes are read
+ * by one piece of code. Fixtures: shared/recorded/crictl-inspectp-trio.json, crictl-inspect-trio-alpha.json
+ * (containerd 1.6.20, copied into fixtures/recorded/).
+ */
+import type { ContainerFacts, SandboxFacts } from './node-view.ts';
+
+type Json = unknown;
+
+function record(value: Json): Record<string, Json> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, Json>) : {};
+}
+
+function text(value: Json): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function integer(value: Json): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function stringRecord(value: Json): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, item] of Object.entries(record(value))) if (typeof item === 'string') out[key] = item;
+  return out;
+}
+
+/** containerd's verbose info: an object (crictl) or {"info": "<json>"} (CRI gRPC). */
+export function verboseInfo(info: Json): Record<string, Json> {
+  const outer = record(info);
+  const inner = outer['info'];
+  if (typeof inner === 'string') {
+    try {
+      return record(JSON.parse(inner));
+    } catch {
+      return {};
+    }
+  }
+  return outer;
+}
+
+/** The network namespace path from an OCI runtime spec, if the spec has one. */
+export function netnsPathFromSpec(runtimeSpec: Json): string | undefined {
+  const namespaces = record(record(runtimeSpec)['linux'])['namespaces'];
+  if (!Array.isArray(namespaces)) return undefined;
+  for (const namespace of namespaces) {
+    const entry = record(namespace);
+    if (entry['type'] === 'network') return text(entry['path']) || undefined;
+  }
+  return undefined;
+}
+
+export function sandboxStateOf(state: Json): SandboxFacts['state'] {
+  return state === 'SANDBOX_READY' ? 'ready' : 'notready';
+}
+
+/** {status, info} of a sandbox -> SandboxFacts. */
+export function parseSandboxInspect(document: Json): SandboxFacts {
+  const top = record(document);
+  const status = record(top['status']);
+  const info = verboseInfo(top['info']);
+  const metadata = record(status['metadata']);
+  const options = record(record(record(status['linux'])['namespaces'])['options']);
+  const pid = integer(info['pid']);
+  const ip = text(record(status['network'])['ip']);
+  const facts: SandboxFacts = {
+    id: text(status['id']) ?? '',
+    state: sandboxStateOf(status['state']),
+    attempt: integer(metadata['attempt']) ?? 0,
+    labels: stringRecord(status['labels']),
+  };
+  if (pid !== undefined && pid > 0) facts.pausePid = pid;
+  const netns = netnsPathFromSpec(info['runtimeSpec']);
+  if (netns) facts.netnsPath = netns;
+  if (ip !== undefined) facts.ip = ip;
+  if (Object.keys(options).length > 0) {
+    facts.namespaceModes = {
+      network: text(options['network']) ?? 'POD',
+      pid: text(options['pid']) ?? 'POD',
+      ipc: text(options['ipc']) ?? 'POD',
+    };
+  }
+  const image = text(info['image']);
+  if (image) facts.image = image;
+  return facts;
+}
+
+export function containerStateOf(state: Json): Exclude<ContainerFacts['state'], 'gone'> {
+  switch (state) {
+    case 'CONTAINER_CREATED':
+      return 'created';
+    case 'CONTAINER_RUNNING':
+      return 'running';
+    case 'CONTAINER_EXITED':
+      return 'exited';
+    default:
+      return 'unknown';
+  }
+}
+
+/** {status, info} of a container -> ContainerFacts. */
+export function parseContainerInspect(document: Json): ContainerFacts {
+  const top = record(document);
+  const status = record(top['status']);
+  const info = verboseInfo(top['info']);
+  const metadata = record(status['metadata']);
+  const state = containerStateOf(status['state']);
+  const facts: ContainerFacts = {
+    id: text(status['id']) ?? '',
+    sandboxId: text(info['sandboxID']) ?? '',
+    name: text(metadata['name']) ?? '',
+    attempt: integer(metadata['attempt']) ?? 0,
+    state,
+  };
+  const pid = integer(info['pid']);
+  if (pid !== undefined && pid > 0 && state === 'running') facts.pid = pid;
+  if (state === 'exited') facts.exitCode = integer(status['exitCode']) ?? 0;
+  return facts;
+}
+
+/** Parses `readlink /proc/PID/ns/X ...` output ("net:[4026532177]" per line). */
+export function parseNamespaceLinks(output: string): Partial<Record<'net' | 'ipc' | 'uts' | 'pid' | 'mnt', string>> {
+  const ids: Partial<Record<'net' | 'ipc' | 'uts' | 'pid' | 'mnt', string>> = {};
+  for (const line of output.split('\n')) {
+    const match = /^(net|ipc|uts|pid|mnt):\[(\d+)\]$/.exec(line.trim());
+    if (match) ids[match[1] as 'net'] = line.trim();
+  }
+  return ids;
+}

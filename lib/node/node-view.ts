@@ -1,0 +1,64 @@
+/**
+ * A NodeView sees a pod's sandbox from the node it runs on: the pause process, its namespaces,
+ * the netns bind mount, the pod's host-side veth and its IP in the IPAM store. It reads the
+ * runtime through a RuntimeInspector (CRI gRPC, crictl or ctr) and the node through a NodeShell.
+ */
+export type NamespaceKind = 'net' | 'ipc' | 'uts' | 'pid' | 'mnt';
+
+/** Namespace identities as the kernel prints them, e.g. { net: 'net:[4026532177]' }. */
+export type NamespaceIds = Partial<Record<NamespaceKind, string>>;
+
+export type SandboxState = 'ready' | 'notready' | 'gone';
+
+export interface SandboxFacts {
+  id: string;
+  state: SandboxState;
+  attempt: number;
+  /** 0 or undefined once the pause process is gone (the runtime reports pid 0). */
+  pausePid?: number;
+  /** Path of the netns bind mount, from the runtime spec. */
+  netnsPath?: string;
+  /** Pod IP the runtime reports ("" when torn down). */
+  ip?: string;
+  /** Namespace modes the sandbox was made with (POD/CONTAINER/NODE). */
+  namespaceModes?: { network: string; pid: string; ipc: string };
+  labels: Record<string, string>;
+  /** Image of the pause container, where the runtime tells it. */
+  image?: string;
+}
+
+export interface ContainerFacts {
+  id: string;
+  sandboxId: string;
+  name: string;
+  attempt: number;
+  state: 'created' | 'running' | 'exited' | 'unknown' | 'gone';
+  pid?: number;
+  exitCode?: number;
+}
+
+export interface HostLink {
+  name: string;
+  ifindex: number;
+  master?: string;
+}
+
+export interface NodeView {
+  sandbox(sandboxId: string): Promise<SandboxFacts>;
+  containers(sandboxId: string): Promise<ContainerFacts[]>;
+  container(containerId: string): Promise<ContainerFacts>;
+  namespaces(pid: number): Promise<NamespaceIds>;
+  /** True while the process exists and is not a zombie. */
+  processAlive(pid: number): Promise<boolean>;
+  /** The command line of a process, NUL-separated args joined by spaces. */
+  processCommand(pid: number): Promise<string | undefined>;
+  pathExists(path: string): Promise<boolean>;
+  /** Whether the IPAM store holds the IP; undefined where the store cannot be seen. */
+  ipAllocated(ip: string): Promise<boolean | undefined>;
+  /** The host link with this ifindex (a pod's veth peer), if it exists. */
+  link(ifindex: number): Promise<HostLink | undefined>;
+  /** Sends a signal to a process on the node (a suite's deliberate SIGKILL of a container or pause). */
+  kill(pid: number, signal: 'KILL' | 'TERM'): Promise<void>;
+  /** Identity of the node's own namespaces (PID 1's), for host-namespace checks. */
+  hostNamespaces(): Promise<NamespaceIds>;
+}

@@ -1,0 +1,84 @@
+/**
+ * NodeView made of a RuntimeInspector (what the runtime says) and a NodeShell (what the kernel
+ * says: /proc, links, files). The same class serves the embedded node and real nodes; only the
+ * shell and the inspector differ.
+ */
+import type { NodeShell } from './node-shell.ts';
+import { runChecked } from './node-shell.ts';
+import type { RuntimeInspector } from './runtime-inspector.ts';
+import { parseNamespaceLinks } from './inspect-parsers.ts';
+import type { ContainerFacts, HostLink, NamespaceIds, NodeView, SandboxFacts } from './node-view.ts';
+import { parseIpLinkJson } from './ip-link.ts';
+
+const NAMESPACE_KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;
+
+export interface ShellNodeViewOptions {
+  /** host-local IPAM directories (dataDir/<network>) where a pod IP appears as a file while allocated. */
+  ipamDirs?: string[];
+}
+
+export class ShellNodeView implements NodeView {
+  private readonly inspector: RuntimeInspector;
+  private readonly shell: NodeShell;
+  private readonly ipamDirs: string[];
+
+  constructor(inspector: RuntimeInspector, shell: NodeShell, options: ShellNodeViewOptions = {}) {
+    this.inspector = inspector;
+    this.shell = shell;
+    this.ipamDirs = options.ipamDirs ?? [];
+  }
+
+  sandbox(sandboxId: string): Promise<SandboxFacts> {
+    return this.inspector.sandbox(sandboxId);
+  }
+
+  containers(sandboxId: string): Promise<ContainerFacts[]> {
+    return this.inspector.containers(sandboxId);
+  }
+
+  container(containerId: string): Promise<ContainerFacts> {
+    return this.inspector.container(containerId);
+  }
+
+  async namespaces(pid: number): Promise<NamespaceIds> {
+    const paths = NAMESPACE_KINDS.map((kind) => `/proc/${pid}/ns/${kind}`);
+    return parseNamespaceLinks(await runChecked(this.shell, ['readlink', ...paths]));
+  }
+
+  async processAlive(pid: number): Promise<boolean> {
+    const result = await this.shell.run(['cat', `/proc/${pid}/stat`]);
+    if (result.exitCode !== 0) return false;
+    // Field 3, after the parenthesised comm (which may hold spaces): Z is a zombie, already dead.
+    const state = result.stdout.slice(result.stdout.lastIndexOf(')') + 2, result.stdout.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  }
+
+  async processCommand(pid: number): Promise<string | undefined> {
+    const result = await this.shell.run(['cat', `/proc/${pid}/cmdline`]);
+    if (result.exitCode !== 0) return undefined;
+    return result.stdout.split('\0').filter(Boolean).join(' ');
+  }
+
+  async pathExists(path: string): Promise<boolean> {
+    return (await this.shell.run(['test', '-e', path])).exitCode === 0;
+  }
+
+  async ipAllocated(ip: string): Promise<boolean | undefined> {
+    if (this.ipamDirs.length === 0) return undefined;
+    for (const dir of this.ipamDirs) if (await this.pathExists(`${dir}/${ip}`)) return true;
+    return false;
+  }
+
+  async link(ifindex: number): Promise<HostLink | undefined> {
+    const links = parseIpLinkJson(await runChecked(this.shell, ['ip', '-j', 'link', 'show']));
+    return links.find((link) => link.ifindex === ifindex);
+  }
+
+  async kill(pid: number, signal: 'KILL' | 'TERM'): Promise<void> {
+    await runChecked(this.shell, ['kill', '-s', signal, String(pid)]);
+  }
+
+  hostNamespaces(): Promise<NamespaceIds> {
+    return this.namespaces(1);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * A PodDriver makes, acts on and deletes the fixtures' pods on one target. Two kinds exist:
+ * cri (gRPC, translating manifests as kubelet does) and kube (the Kubernetes API). Both hand back
+ * the node-side ids (sandbox id, container ids) so the NodeView can observe what they made.
+ */
+import type { PodManifest } from './manifest.ts';
+
+export interface ContainerRef {
+  name: string;
+  /** Runtime container id of the current attempt. */
+  id: string;
+  attempt: number;
+}
+
+export interface PodRef {
+  /** Name as made on the target (made unique per run by the driver). */
+  name: string;
+  namespace: string;
+  uid: string;
+  /** Runtime id of the pod's current sandbox on the node. */
+  sandboxId: string;
+  containers: ContainerRef[];
+  /** The manifest as it was applied (after the driver made names unique). */
+  manifest: PodManifest;
+  /** When creation was asked for, and when every container was seen running (ms since epoch). */
+  createdAtMs: number;
+  readyAtMs: number;
+}
+
+export type ContainerRunState = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface ContainerObservation {
+  name: string;
+  id: string;
+  attempt: number;
+  state: ContainerRunState;
+  exitCode?: number;
+  /** For kubelet-run pods: the container's restartCount. */
+  restartCount?: number;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface DeleteResult {
+  /** When the delete was called and when the driver's own delete returned (ms since epoch). */
+  calledAtMs: number;
+  returnedAtMs: number;
+}
+
+export interface PodDriver {
+  /** Creates the pod and waits until every container is running (or has run, for ones that exit at once). */
+  create(manifest: PodManifest, options?: { timeoutMs?: number }): Promise<PodRef>;
+  exec(pod: PodRef, container: string, command: string[], timeoutSeconds?: number): Promise<ExecResult>;
+  /** Current state of one container of the pod (latest attempt). */
+  container(pod: PodRef, container: string): Promise<ContainerObservation>;
+  /** Waits until the named container's latest attempt has exited; returns its observation. */
+  waitForExit(pod: PodRef, container: string, timeoutMs?: number): Promise<ContainerObservation>;
+  /**
+   * Starts a new attempt of the container in the same sandbox, as kubelet does on restart.
+   * Only where the driver is the one restarting (CRI); kube drivers leave this to the kubelet.
+   */
+  restartContainer?(pod: PodRef, container: string): Promise<ContainerRef>;
+  /** The sandbox id the pod has now (a kubelet may replace it after pause dies). */
+  currentSandboxId(pod: PodRef): Promise<string | undefined>;
+  /** Deletes the pod: stops and removes its containers and sandbox (or the API object). */
+  delete(pod: PodRef): Promise<DeleteResult>;
+  /** Removes every pod this driver made that is still there (teardown, also after failures). */
+  deleteAll(): Promise<void>;
+}

@@ -1,0 +1,106 @@
+/**
+ * Provider `cri`: an existing runtime on this machine, reached at --cri-endpoint. This is the
+ * runtime-upgrade check on a real node. It uses whatever sandbox image the runtime is configured
+ * with, creates only pods labelled with this run's id in a CRI namespace of their own, and
+ * removes only those. It never imports, pulls or removes an image.
+ */
+import { stat } from 'node:fs/promises';
+import os from 'node:os';
+import { CriClient, socketPath } from '../cri/client.ts';
+import { EnvironmentError, UsageError } from '../errors.ts';
+import { hostLocalIpamDirsFromStatusInfo } from '../node/cni-info.ts';
+import { CriInspector } from '../node/cri-inspector.ts';
+import { LocalShell } from '../node/node-shell.ts';
+import { ShellNodeView } from '../node/shell-node-view.ts';
+import { CriPodDriver } from '../pods/cri-driver.ts';
+import type { Target } from '../target.ts';
+import { requireRoot } from './local.ts';
+import type { Provider, ProviderContext, StartedProvider } from './provider.ts';
+import { imageIdOf, sandboxImageFromStatusInfo } from './runtime-info.ts';
+import { LABEL_RUN } from '../pods/translate.ts';
+
+export const DEFAULT_CRI_APP_IMAGE = 'docker.io/library/busybox:1.36';
+
+/** Connects to the endpoint or throws one line saying why not. */
+export async function connectCri(endpoint: string): Promise<CriClient> {
+  const socket = socketPath(endpoint);
+  if (!socket) throw new UsageError(`--cri-endpoint ${endpoint} is not supported`, 'only unix sockets are', 'Pass e.g. --cri-endpoint unix:///run/containerd/containerd.sock.');
+  let isSocket: boolean;
+  try {
+    isSocket = (await stat(socket)).isSocket();
+  } catch (error) {
+    throw new EnvironmentError(`--cri-endpoint ${endpoint} does not exist`, (error as NodeJS.ErrnoException).code ?? 'stat failed', 'Check the runtime is running and the path is its CRI socket.');
+  }
+  if (!isSocket) throw new UsageError(`--cri-endpoint ${endpoint} is not a socket`, 'the path exists but is a file or directory', "Pass the runtime's CRI socket, e.g. unix:///run/containerd/containerd.sock.");
+  const client = new CriClient(endpoint, { callTimeoutMs: 30_000 });
+  try {
+    await client.version(3000);
+  } catch (error) {
+    client.close();
+    throw new EnvironmentError(`--cri-endpoint ${endpoint} does not answer CRI runtime.v1`, error instanceof Error ? error.message : String(error), 'Check the runtime is running, that it serves CRI v1, and that you may open the socket.');
+  }
+  return client;
+}
+
+export const criProvider: Provider = {
+  name: 'cri',
+  summary: "an existing runtime's CRI socket on this machine (--cri-endpoint): the runtime-upgrade check",
+  async start(context: ProviderContext): Promise<StartedProvider> {
+    const endpoint = context.options.criEndpoint;
+    if (!endpoint) throw new UsageError('provider cri needs --cri-endpoint', 'it checks an existing runtime', 'Pass e.g. --cri-endpoint unix:///run/containerd/containerd.sock.');
+    requireRoot('the cri provider');
+    const client = await context.step(`CRI endpoint ${endpoint} answers`, () => connectCri(endpoint));
+    context.undo.push('close CRI connection', async () => client.close());
+    const version = await client.version();
+    const status = await client.status(true);
+    const sandboxImage = sandboxImageFromStatusInfo(status.info) ?? 'unknown (runtime does not report it)';
+    const appImage = context.options.appImage ?? DEFAULT_CRI_APP_IMAGE;
+    const present = await client.imageStatus(appImage);
+    if (!present.image) {
+      throw new EnvironmentError(`app image ${appImage} is not present on the runtime`, 'the harness never pulls or imports images into a runtime it does not own', `Pull it first (crictl --runtime-endpoint ${endpoint} pull ${appImage}) or pass --app-image with one that is present.`);
+    }
+    const pods = new CriPodDriver(client, {
+      runId: context.runId,
+      namespace: `pause-conformance-${context.runId}`,
+      logRoot: `/var/log/pods`,
+      logRootIsLocal: true,
+      cgroupParent: '',
+      imageFor: () => appImage,
+      undo: context.undo,
+    });
+    context.undo.push('remove every pod of this run (label sweep)', () => pods.deleteAll());
+    const target: Target = {
+      info: {
+        provider: 'cri',
+        nodeName: os.hostname(),
+        runtimeName: version.runtimeName,
+        runtimeVersion: version.runtimeVersion,
+        runtimeApiVersion: version.runtimeApiVersion,
+        sandboxImage,
+        ...(await imageIdOf(client, sandboxImage)),
+        kernel: os.release(),
+        details: { endpoint, appImage },
+      },
+      capabilities: { kubelet: false, containerAttempts: true, ipamVisible: hostLocalIpamDirsFromStatusInfo(status.info).length > 0, linksVisible: true },
+      pods,
+      node: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: hostLocalIpamDirsFromStatusInfo(status.info) }),
+    };
+    return {
+      targets: [target],
+      leaks: async () => {
+        // The run's own connection is closed by now: ask on a fresh one.
+        const checker = new CriClient(endpoint);
+        try {
+          const sandboxes = await checker.listPodSandbox({ labelSelector: { [LABEL_RUN]: context.runId } });
+          const containers = await checker.listContainers({ labelSelector: { [LABEL_RUN]: context.runId } });
+          return [
+            ...sandboxes.map((sandbox) => `sandbox ${sandbox.id} (${sandbox.metadata.name}) still on ${endpoint}`),
+            ...containers.map((container) => `container ${container.id} (${container.metadata.name}) still on ${endpoint}`),
+          ];
+        } finally {
+          checker.close();
+        }
+      },
+    };
+  },
+};

@@ -1,0 +1,93 @@
+/**
+ * Starts and stops the embedded node's private containerd. It runs in a process group of its
+ * own so that a Ctrl-C in the terminal reaches the harness, which then removes the pods through
+ * the CRI before it stops containerd; a containerd killed first would leave shims and mounts.
+ */
+import { execa, type ResultPromise } from 'execa';
+import { open, readFile, stat } from 'node:fs/promises';
+import { CriClient } from '../cri/client.ts';
+import { pollUntil } from '../wait.ts';
+
+export interface RunningContainerd {
+  pid: number;
+  client: CriClient;
+  stop(): Promise<void>;
+}
+
+async function logTail(logFile: string, lines = 5): Promise<string> {
+  try {
+    const text = await readFile(logFile, 'utf8');
+    return text.trim().split('\n').slice(-lines).join(' | ');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export async function startContainerd(configFile: string, socket: string, logFile: string, readyTimeoutMs = 30_000): Promise<RunningContainerd> {
+  // Made root-only before containerd appends to it.
+  await (await open(logFile, 'a', 0o600)).close();
+  let exited: string | undefined;
+  const subprocess: ResultPromise = execa('containerd', ['--config', configFile], {
+    detached: true,
+    cleanup: false,
+    stdin: 'ignore',
+    stdout: { file: logFile, append: true },
+    stderr: { file: logFile, append: true },
+    reject: false,
+  });
+  const pid = subprocess.pid;
+  if (pid === undefined) throw new Error(`containerd did not start: ${await logTail(logFile)}`);
+  const exitedPromise = subprocess.then((result) => {
+    exited = `exit code ${result.exitCode ?? 'none'}, signal ${result.signal ?? 'none'}`;
+  });
+
+  let client: CriClient | undefined;
+  try {
+    // Connect only once the socket exists: a gRPC channel that fails its first connect backs off
+    // for a second before it tries again, which would double the start time.
+    await pollUntil(
+      async () => {
+        if (exited) throw new Error(`containerd exited while starting (${exited}): ${await logTail(logFile)}`);
+        return (await stat(socket).then((s) => s.isSocket(), () => false)) ? { done: true, value: undefined } : { done: false, seen: 'no socket yet' };
+      },
+      { awaited: `containerd socket ${socket}`, timeoutMs: readyTimeoutMs, intervalMs: 10 },
+    );
+    client = new CriClient(`unix://${socket}`, { callTimeoutMs: 30_000 });
+    const ready = client;
+    await pollUntil(
+      async () => {
+        if (exited) throw new Error(`containerd exited while starting (${exited}): ${await logTail(logFile)}`);
+        try {
+          await ready.version(1000);
+          return { done: true, value: undefined };
+        } catch (error) {
+          return { done: false, seen: error instanceof Error ? error.message : String(error) };
+        }
+      },
+      { awaited: `containerd CRI on ${socket}`, timeoutMs: readyTimeoutMs, intervalMs: 50 },
+    );
+  } catch (error) {
+    client?.close();
+    subprocess.kill('SIGKILL');
+    await exitedPromise;
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  const connected = client;
+  return {
+    pid,
+    client: connected,
+    stop: () => {
+      stopping ??= (async () => {
+        connected.close();
+        if (exited) return;
+        subprocess.kill('SIGTERM');
+        const killTimer = setTimeout(() => subprocess.kill('SIGKILL'), 10_000);
+        await exitedPromise;
+        clearTimeout(killTimer);
+      })();
+      return stopping;
+    },
+  };
+}

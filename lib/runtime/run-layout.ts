@@ -1,0 +1,59 @@
+/**
+ * Where one run of the embedded node keeps its things. All paths hang off one directory whose
+ * name carries the run id, so a later run can tell its leftovers from anyone else's.
+ */
+import path from 'node:path';
+
+/** Parent of every run directory. Root-only (0700): it holds a root containerd's socket. */
+export const RUNS_BASE = '/var/lib/pause-conformance/runs';
+
+export interface RunLayout {
+  runId: string;
+  dir: string;
+  /** owner.json: pid and start time of the harness that owns this directory. */
+  ownerFile: string;
+  root: string;
+  state: string;
+  socket: string;
+  opt: string;
+  runcRoot: string;
+  cniConfDir: string;
+  cniIpamDir: string;
+  images: string;
+  configFile: string;
+  logFile: string;
+  /** Where netns_mounts_under_state_dir puts the pods' network namespaces. */
+  netnsDir: string;
+  /** CNI network name, bridge name and cgroup parent: unique per run, short enough for IFNAMSIZ. */
+  networkName: string;
+  bridgeName: string;
+  cgroupParent: string;
+}
+
+export function runLayout(runId: string, base = RUNS_BASE): RunLayout {
+  const dir = path.join(base, runId);
+  const state = path.join(dir, 'state');
+  return {
+    runId,
+    dir,
+    ownerFile: path.join(dir, 'owner.json'),
+    root: path.join(dir, 'root'),
+    state,
+    socket: path.join(dir, 'containerd.sock'),
+    opt: path.join(dir, 'opt'),
+    runcRoot: path.join(dir, 'runc'),
+    cniConfDir: path.join(dir, 'cni', 'net.d'),
+    cniIpamDir: path.join(dir, 'cni', 'ipam'),
+    images: path.join(dir, 'images'),
+    configFile: path.join(dir, 'config.toml'),
+    logFile: path.join(dir, 'containerd.log'),
+    netnsDir: path.join(state, 'io.containerd.grpc.v1.cri', 'netns'),
+    networkName: `pc-${runId}`,
+    // IFNAMSIZ is 16 including the NUL: "pc" + 8 hex chars fits with room.
+    bridgeName: `pc${runId.slice(0, 8)}`,
+    cgroupParent: `/pause-conformance/${runId}`,
+  };
+}
+
+/** Run ids are 8 lowercase hex characters: short enough for interface names, unique enough per machine. */
+export const RUN_ID_PATTERN = /^[0-9a-f]{8}$/;

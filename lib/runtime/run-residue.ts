@@ -1,0 +1,163 @@
+/**
+ * What one embedded-node run can leave on this machine, found by what makes it ours: the run
+ * directory path, the run's socket, its bridge name, its CNI network name and its cgroup parent.
+ * The same finder serves the leak check at the end of a run and the clean-up of a killed run's
+ * leftovers, so "ours" means one thing everywhere and nothing else is ever touched.
+ */
+import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { RunLayout } from './run-layout.ts';
+import { pollUntil } from '../wait.ts';
+
+export interface Residue {
+  processes: { pid: number; command: string }[];
+  mounts: string[];
+  links: string[];
+  cniCache: string[];
+  cgroups: string[];
+  runDir: boolean;
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+const CNI_CACHE = '/var/lib/cni/results';
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live (non-zombie) processes whose command line names the run directory, or that sit in the run's cgroups. */
+async function runProcesses(layout: RunLayout, cgroups: string[]): Promise<Residue['processes']> {
+  const inCgroups = new Set<number>();
+  for (const cgroup of cgroups) {
+    for (const line of (await readText(path.join(cgroup, 'cgroup.procs')))?.split('\n') ?? []) {
+      if (/^\d+$/.test(line)) inCgroups.add(Number(line));
+    }
+  }
+  const found: Residue['processes'] = [];
+  for (const entry of await listDir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const stat = await readText(`/proc/${pid}/stat`);
+    if (!stat || /^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) continue;
+    const command = ((await readText(`/proc/${pid}/cmdline`)) ?? '').split('\0').filter(Boolean).join(' ');
+    if (inCgroups.has(pid) || command.includes(layout.dir)) found.push({ pid, command: command || `[pid ${pid}]` });
+  }
+  return found;
+}
+
+/** The run's cgroup directories in every v1 hierarchy (and the v2 tree), deepest first. */
+async function runCgroups(layout: RunLayout): Promise<string[]> {
+  const found: string[] = [];
+  const relative = layout.cgroupParent.replace(/^\//, '');
+  const roots = [CGROUP_ROOT, ...(await listDir(CGROUP_ROOT)).map((name) => path.join(CGROUP_ROOT, name))];
+  for (const root of roots) {
+    const top = path.join(root, relative);
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+      if (!entries) return;
+      for (const entry of entries) if (entry.isDirectory()) await walk(path.join(dir, entry.name));
+      found.push(dir);
+    };
+    await walk(top);
+  }
+  return found;
+}
+
+export async function findResidue(layout: RunLayout): Promise<Residue> {
+  const cgroups = await runCgroups(layout);
+  const mounts = ((await readText('/proc/self/mounts')) ?? '')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .map((mountPoint) => mountPoint.replace(/\\040/g, ' '))
+    .filter((mountPoint) => mountPoint === layout.dir || mountPoint.startsWith(layout.dir + '/'));
+  const linksJson = await execa('ip', ['-j', 'link', 'show'], { reject: false });
+  const links: string[] = [];
+  for (const link of JSON.parse(linksJson.stdout || '[]') as { ifname: string; master?: string }[]) {
+    if (link.ifname === layout.bridgeName || link.master === layout.bridgeName) links.push(link.ifname);
+  }
+  const cniCache: string[] = [];
+  for (const name of await listDir(CNI_CACHE)) {
+    const file = path.join(CNI_CACHE, name);
+    if (name.startsWith(`${layout.networkName}-`) || ((await readText(file)) ?? '').includes(layout.dir)) cniCache.push(file);
+  }
+  const runDir = (await listDir(path.dirname(layout.dir))).includes(path.basename(layout.dir));
+  return { processes: await runProcesses(layout, cgroups), mounts, links, cniCache, cgroups, runDir };
+}
+
+export function describeResidue(residue: Residue): string[] {
+  return [
+    ...residue.processes.map((p) => `process ${p.pid} (${p.command.slice(0, 120)})`),
+    ...residue.mounts.map((m) => `mount ${m}`),
+    ...residue.links.map((l) => `link ${l}`),
+    ...residue.cniCache.map((f) => `CNI cache ${f}`),
+    ...residue.cgroups.map((c) => `cgroup ${c}`),
+    ...(residue.runDir ? ['run directory'] : []),
+  ];
+}
+
+/**
+ * Removes what findResidue finds, in the order that lets each step succeed: processes (so mounts
+ * are no longer busy), mounts (deepest first), links, CNI cache, cgroups, then the directory.
+ */
+export async function removeResidue(layout: RunLayout): Promise<string[]> {
+  const residue = await findResidue(layout);
+  for (const { pid } of residue.processes) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  for (const mountPoint of [...residue.mounts].sort((a, b) => b.length - a.length)) {
+    await execa('umount', ['-l', mountPoint], { reject: false });
+  }
+  for (const link of residue.links) await execa('ip', ['link', 'del', link], { reject: false });
+  for (const file of residue.cniCache) await rm(file, { force: true });
+  for (const cgroup of residue.cgroups) {
+    // A cgroup can be removed only once the kernel has reaped its killed processes. If it still
+    // cannot after the deadline, the leak check that follows names it.
+    await pollUntil(
+      async () => {
+        try {
+          await rmdir(cgroup);
+          return { done: true, value: undefined };
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code ?? 'error';
+          return code === 'ENOENT' ? { done: true, value: undefined } : { done: false, seen: code };
+        }
+      },
+      { awaited: `cgroup ${cgroup} removable`, timeoutMs: 2000, intervalMs: 20 },
+    ).catch(() => undefined);
+  }
+  await rm(layout.dir, { recursive: true, force: true });
+  await removeSharedParentsIfEmpty(layout);
+  return describeResidue(residue);
+}
+
+/**
+ * The parents shared by all runs (the runs directory, the cgroup parent) go when the last run
+ * leaves them empty; while another run uses them, rmdir fails and they stay, as they should.
+ */
+async function removeSharedParentsIfEmpty(layout: RunLayout): Promise<void> {
+  const parents = [path.dirname(layout.dir), path.dirname(path.dirname(layout.dir))];
+  const cgroupParent = path.dirname(layout.cgroupParent).replace(/^\//, '');
+  if (cgroupParent) {
+    for (const name of await listDir(CGROUP_ROOT)) parents.push(path.join(CGROUP_ROOT, name, cgroupParent));
+    parents.push(path.join(CGROUP_ROOT, cgroupParent));
+  }
+  for (const dir of parents) await rmdir(dir).catch(() => undefined);
+}

@@ -1,0 +1,62 @@
+/**
+ * The Debian packages the embedded node is made of. When one is missing the run installs it
+ * with apt-get if it can (root, apt-get present) and says so in one line; otherwise it stops
+ * with one line naming the exact command to run.
+ */
+import { access, constants } from 'node:fs/promises';
+import { execa } from 'execa';
+import { EnvironmentError } from '../errors.ts';
+
+export interface Requirement {
+  /** A file that proves the package is installed. */
+  file: string;
+  debianPackage: string;
+}
+
+export const LOCAL_NODE_REQUIREMENTS: Requirement[] = [
+  { file: '/usr/bin/containerd', debianPackage: 'containerd' },
+  { file: '/usr/bin/ctr', debianPackage: 'containerd' },
+  { file: '/usr/sbin/runc', debianPackage: 'runc' },
+  { file: '/usr/lib/cni/bridge', debianPackage: 'containernetworking-plugins' },
+  { file: '/usr/lib/cni/host-local', debianPackage: 'containernetworking-plugins' },
+  { file: '/usr/lib/cni/loopback', debianPackage: 'containernetworking-plugins' },
+  { file: '/usr/bin/catatonit', debianPackage: 'catatonit' },
+  { file: '/bin/busybox', debianPackage: 'busybox-static' },
+  { file: '/usr/sbin/ip', debianPackage: 'iproute2' },
+];
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function missingPackages(requirements: Requirement[]): Promise<string[]> {
+  const missing = new Set<string>();
+  for (const requirement of requirements) if (!(await exists(requirement.file))) missing.add(requirement.debianPackage);
+  return [...missing];
+}
+
+/** Installs what is missing, or throws one line with the command to run. `say` prints progress. */
+export async function ensurePackages(requirements: Requirement[], say: (line: string) => void): Promise<void> {
+  const missing = await missingPackages(requirements);
+  if (missing.length === 0) return;
+  const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
+  const canInstall = process.getuid?.() === 0 && (await exists('/usr/bin/apt-get'));
+  if (!canInstall) {
+    throw new EnvironmentError(`missing system packages (${missing.join(', ')})`, 'the embedded node is made of them', `Run as root: ${command}`);
+  }
+  say(`installing missing system packages with apt-get: ${missing.join(' ')}`);
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  const update = await execa('apt-get', ['update', '-qq'], { reject: false, env });
+  const install = update.exitCode === 0
+    ? await execa('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { reject: false, env })
+    : update;
+  if (install.exitCode !== 0 || (await missingPackages(requirements)).length > 0) {
+    const detail = install.stderr.trim().split('\n').slice(-1)[0] ?? 'unknown error';
+    throw new EnvironmentError(`installing ${missing.join(', ')} with apt-get failed`, detail, `Run as root: ${command}`);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * What a suite sees: a Target = { info, pods, node }. Suites never know which provider made it.
+ * - pods: makes and acts on pods (a PodDriver: CRI gRPC as kubelet would, or the Kubernetes API);
+ * - node: observes the sandbox from the node (a NodeView: pause pid, namespaces, netns, IPAM);
+ * - info: what the report says about the target (runtime, versions, sandbox image, kernel).
+ */
+import type { PodDriver } from './pods/pod-driver.ts';
+import type { NodeView } from './node/node-view.ts';
+
+export interface TargetInfo {
+  /** Provider name: local, cri, kind, microk8s, k3s, kubeconfig. */
+  provider: string;
+  /** The node these facts describe (a cluster run has one Target per node). */
+  nodeName: string;
+  runtimeName: string;
+  runtimeVersion: string;
+  runtimeApiVersion: string;
+  /** The sandbox (pause) image the runtime is configured with, as the runtime names it. */
+  sandboxImage: string;
+  /** Its digest or image id where the runtime tells it. */
+  sandboxImageId?: string;
+  kernel: string;
+  /** Kubernetes version of the kubelet on that node, for cluster providers. */
+  kubeletVersion?: string;
+  /** Provider-specific facts worth a line in the report (endpoint, cluster name, subnet...). */
+  details: Record<string, string>;
+}
+
+/** What a target can do; a suite that needs what is missing skips with the reason printed. */
+export interface TargetCapabilities {
+  /** Pods are run by a kubelet (restart policies, SandboxChanged, restartCount exist). */
+  kubelet: boolean;
+  /** The harness itself can create a new container attempt in a sandbox (CRI level). */
+  containerAttempts: boolean;
+  /** The node's CNI IPAM store can be read, so IP release can be checked. */
+  ipamVisible: boolean;
+  /** Host links can be listed, so a pod's veth can be followed. */
+  linksVisible: boolean;
+}
+
+export interface Target {
+  info: TargetInfo;
+  capabilities: TargetCapabilities;
+  pods: PodDriver;
+  node: NodeView;
+}

@@ -1,0 +1,54 @@
+/**
+ * Observations the suites share: the pause process and its namespaces, each container's pid
+ * and namespaces, the IP a container sees on eth0. Each returns plain values that go straight
+ * into evidence.
+ */
+import type { PodRef } from '../lib/pods/pod-driver.ts';
+import type { NamespaceIds, SandboxFacts } from '../lib/node/node-view.ts';
+import type { Target } from '../lib/target.ts';
+
+export interface PauseObservation {
+  sandbox: SandboxFacts;
+  pid: number;
+  namespaces: NamespaceIds;
+  command?: string;
+}
+
+export async function observePause(target: Target, pod: PodRef): Promise<PauseObservation> {
+  const sandbox = await target.node.sandbox(pod.sandboxId);
+  if (!sandbox.pausePid) throw new Error(`sandbox ${pod.sandboxId} has no pause pid (state ${sandbox.state})`);
+  const namespaces = await target.node.namespaces(sandbox.pausePid);
+  const command = await target.node.processCommand(sandbox.pausePid);
+  return { sandbox, pid: sandbox.pausePid, namespaces, ...(command ? { command } : {}) };
+}
+
+export interface ContainerNamespaces {
+  name: string;
+  id: string;
+  pid: number;
+  namespaces: NamespaceIds;
+}
+
+export async function observeContainer(target: Target, pod: PodRef, name: string): Promise<ContainerNamespaces> {
+  const ref = pod.containers.find((c) => c.name === name);
+  if (!ref) throw new Error(`pod ${pod.name} has no container ${name}`);
+  const facts = await target.node.container(ref.id);
+  if (!facts.pid) throw new Error(`container ${name} (${ref.id}) has no running process (state ${facts.state})`);
+  return { name, id: ref.id, pid: facts.pid, namespaces: await target.node.namespaces(facts.pid) };
+}
+
+/** The IPv4 address a container sees on eth0 (`ip -4 -o addr show dev eth0`). */
+export async function eth0Address(target: Target, pod: PodRef, container: string): Promise<string> {
+  const result = await target.pods.exec(pod, container, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+  if (result.exitCode !== 0) throw new Error(`ip addr in ${container} exited ${result.exitCode}: ${result.stderr.trim()}`);
+  const match = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(result.stdout);
+  if (!match) throw new Error(`no IPv4 address on eth0 in ${container}: ${result.stdout.trim()}`);
+  return match[1]!;
+}
+
+/** Runs a command in a container and returns its trimmed stdout; a non-zero exit fails. */
+export async function execText(target: Target, pod: PodRef, container: string, command: string[]): Promise<string> {
+  const result = await target.pods.exec(pod, container, command);
+  if (result.exitCode !== 0) throw new Error(`${command.join(' ')} in ${container} exited ${result.exitCode}: ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}
