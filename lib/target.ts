@@ -38,9 +38,19 @@ export interface TargetCapabilities {
   linksVisible: boolean;
 }
 
+/** Actions on the node itself, where the provider can do them. */
+export interface TargetControls {
+  /**
+   * Restarts the container runtime with its configuration unchanged (the embedded node's
+   * containerd; a node's containerd service). Resolves once the runtime answers again.
+   */
+  restartRuntime?(): Promise<{ downMs: number }>;
+}
+
 export interface Target {
   info: TargetInfo;
   capabilities: TargetCapabilities;
   pods: PodDriver;
   node: NodeView;
+  controls: TargetControls;
 }

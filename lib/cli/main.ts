@@ -16,6 +16,18 @@ const RUN_OPTIONS = {
   'sandbox-image-tar': { type: 'string' },
   'cri-endpoint': { type: 'string' },
   'app-image': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  'node-shell': { type: 'string' },
+  'allow-privileged-probe': { type: 'boolean' },
+  'cluster-name': { type: 'string' },
+  'node-image': { type: 'string' },
+  'kind-config': { type: 'string' },
+  reuse: { type: 'boolean' },
+  keep: { type: 'boolean' },
+  nodes: { type: 'string' },
+  parallel: { type: 'string' },
+  'k3s-image': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -33,6 +45,18 @@ Options:
   --sandbox-image-tar FILE   local: use this saved image (docker save / ctr export) as the pause image
   --cri-endpoint ENDPOINT    cri: the runtime socket, e.g. unix:///run/containerd/containerd.sock
   --app-image REF            image the fixtures' containers run (cri: must already be on the runtime)
+  --kubeconfig FILE          kubeconfig: the cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)
+  --context NAME             kubeconfig: the context to use (default: the current one)
+  --node-shell KIND          kubeconfig: how to see the node: probe (privileged pod) or local (this machine)
+  --allow-privileged-probe   kubeconfig: allow the privileged node-probe pod (opt-in)
+  --cluster-name NAME        kind: cluster name (default: pause-conformance-<run id>)
+  --node-image REF           kind: node image, e.g. kindest/node:v1.33.1
+  --kind-config FILE         kind: cluster config, e.g. fixtures/kind/multi-node.yaml
+  --reuse                    kind: use the existing cluster of that name instead of creating one
+  --keep                     kind: keep the cluster after the run
+  --nodes all|SELECTOR       cluster providers: run on every schedulable node, or those matching a label selector
+  --parallel N               cluster providers: nodes checked at a time (default: 1)
+  --k3s-image REF            k3s: the K3s image (default: rancher/k3s, as @testcontainers/k3s pins it)
   -h, --help                 this text
 
 Providers:
@@ -62,6 +86,21 @@ function parseRun(argv: string[]): RunOptions | 'help' {
   if (values['sandbox-image-tar'] !== undefined) options.sandboxImageTar = values['sandbox-image-tar'];
   if (values['cri-endpoint'] !== undefined) options.criEndpoint = values['cri-endpoint'];
   if (values['app-image'] !== undefined) options.appImage = values['app-image'];
+  if (values.kubeconfig !== undefined) options.kubeconfig = values.kubeconfig;
+  if (values.context !== undefined) options.context = values.context;
+  if (values['node-shell'] !== undefined) options.nodeShell = values['node-shell'];
+  if (values['allow-privileged-probe']) options.allowPrivilegedProbe = true;
+  if (values['cluster-name'] !== undefined) options.clusterName = values['cluster-name'];
+  if (values['node-image'] !== undefined) options.nodeImage = values['node-image'];
+  if (values['kind-config'] !== undefined) options.kindConfig = values['kind-config'];
+  if (values.reuse) options.reuse = true;
+  if (values.keep) options.keep = true;
+  if (values.nodes !== undefined) options.nodes = values.nodes;
+  if (values.parallel !== undefined) {
+    if (!/^[1-9]\d*$/.test(values.parallel)) throw new UsageError(`--parallel ${values.parallel} is not a whole number >= 1`, 'it is how many nodes are checked at a time', 'Pass e.g. --parallel 2.');
+    options.parallel = Number(values.parallel);
+  }
+  if (values['k3s-image'] !== undefined) options.k3sImage = values['k3s-image'];
   return options;
 }
 

@@ -74,19 +74,34 @@ export interface CriClientOptions {
 }
 
 export class CriClient {
-  private readonly runtime: ServiceClient;
-  private readonly image: ServiceClient;
+  private runtime: ServiceClient;
+  private image: ServiceClient;
   private readonly callTimeoutMs: number;
   readonly endpoint: string;
 
   constructor(endpoint: string, options: CriClientOptions = {}) {
     this.endpoint = endpoint;
+    this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    [this.runtime, this.image] = CriClient.connect(endpoint);
+  }
+
+  private static connect(endpoint: string): [ServiceClient, ServiceClient] {
     const services = loadServices();
     const address = grpcAddress(endpoint);
     const channelOptions = { 'grpc.max_receive_message_length': 16 * 1024 * 1024 };
-    this.runtime = new services.runtime(address, grpc.credentials.createInsecure(), channelOptions);
-    this.image = new services.image(address, grpc.credentials.createInsecure(), channelOptions);
-    this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    return [
+      new services.runtime(address, grpc.credentials.createInsecure(), channelOptions),
+      new services.image(address, grpc.credentials.createInsecure(), channelOptions),
+    ];
+  }
+
+  /**
+   * Drops the channels and opens new ones. After the runtime restarted, the old channel would sit
+   * in gRPC's reconnect back-off (1 s and growing) and fail calls meanwhile.
+   */
+  reconnect(): void {
+    this.close();
+    [this.runtime, this.image] = CriClient.connect(this.endpoint);
   }
 
   private call<T>(client: ServiceClient, method: string, request: object, timeoutMs = this.callTimeoutMs): Promise<T> {

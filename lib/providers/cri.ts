@@ -83,6 +83,8 @@ export const criProvider: Provider = {
       },
       capabilities: { kubelet: false, containerAttempts: true, ipamVisible: hostLocalIpamDirsFromStatusInfo(status.info).length > 0, linksVisible: true },
       pods,
+      // Restarting someone else's runtime service is not the harness's to do unasked.
+      controls: {},
       node: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: hostLocalIpamDirsFromStatusInfo(status.info) }),
     };
     return {

@@ -69,10 +69,11 @@ export const localProvider: Provider = {
         sandboxImage: node.sandboxImage,
         ...(await imageIdOf(node.client, node.sandboxImage)),
         kernel: os.release(),
-        details: { runDir: layout.dir, socket: layout.socket, subnet: subnet.text, bridge: layout.bridgeName, cniNetwork: layout.networkName, containerdPid: String(node.containerdPid) },
+        details: { runDir: layout.dir, socket: layout.socket, subnet: subnet.text, bridge: layout.bridgeName, cniNetwork: layout.networkName, containerdPid: String(node.containerdPid()) },
       },
       capabilities: { kubelet: false, containerAttempts: true, ipamVisible: true, linksVisible: true },
       pods,
+      controls: { restartRuntime: () => node.restartContainerd() },
       node: new ShellNodeView(new CriInspector(node.client), new LocalShell(), { ipamDirs: [path.join(layout.cniIpamDir, layout.networkName)] }),
     };
     return { targets: [target], leaks: () => node.leaks() };

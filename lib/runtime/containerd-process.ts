@@ -10,7 +10,7 @@ import { pollUntil } from '../wait.ts';
 
 export interface RunningContainerd {
   pid: number;
-  client: CriClient;
+  /** SIGTERM, then SIGKILL after 10 s; shims and their containers keep running, as with a service restart. */
   stop(): Promise<void>;
 }
 
@@ -67,20 +67,18 @@ export async function startContainerd(configFile: string, socket: string, logFil
       { awaited: `containerd CRI on ${socket}`, timeoutMs: readyTimeoutMs, intervalMs: 50 },
     );
   } catch (error) {
-    client?.close();
     subprocess.kill('SIGKILL');
     await exitedPromise;
     throw error;
+  } finally {
+    client?.close();
   }
 
   let stopping: Promise<void> | undefined;
-  const connected = client;
   return {
     pid,
-    client: connected,
     stop: () => {
       stopping ??= (async () => {
-        connected.close();
         if (exited) return;
         subprocess.kill('SIGTERM');
         const killTimer = setTimeout(() => subprocess.kill('SIGKILL'), 10_000);

@@ -6,11 +6,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { UndoStack } from '../cleanup/undo-stack.ts';
-import type { CriClient } from '../cri/client.ts';
+import { CriClient } from '../cri/client.ts';
 import { EnvironmentError } from '../errors.ts';
 import { renderCniConflist } from './cni-config.ts';
 import { renderContainerdConfig } from './containerd-config.ts';
-import { startContainerd } from './containerd-process.ts';
+import { startContainerd, type RunningContainerd } from './containerd-process.ts';
 import { importImage, readArchiveReferences } from './image-import.ts';
 import { appImageSpec, APP_IMAGE, pauseImageSpec, PAUSE_IMAGE } from './local-images.ts';
 import { buildOciImage } from './oci-image.ts';
@@ -31,7 +31,9 @@ export interface EmbeddedNodeOptions {
 export interface EmbeddedNode {
   layout: RunLayout;
   client: CriClient;
-  containerdPid: number;
+  containerdPid(): number;
+  /** Stops containerd and starts it again with the same configuration, as a service restart would. */
+  restartContainerd(): Promise<{ downMs: number }>;
   sandboxImage: string;
   appImage: string;
   /** Whatever of this run is still on the machine, one line each (empty = nothing leaked). */
@@ -73,18 +75,22 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
     await writeFile(path.join(layout.cniConfDir, '10-pause-conformance.conflist'), renderCniConflist(layout, options.subnet), { mode: 0o600 });
   });
 
-  const containerd = await step('private containerd started', async () => {
-    const handle = undo.push('stop private containerd', async () => {
-      await running?.stop();
-    });
-    let running: Awaited<ReturnType<typeof startContainerd>> | undefined;
+  let running: RunningContainerd | undefined;
+  const client = new CriClient(`unix://${layout.socket}`);
+  const start = async (): Promise<RunningContainerd> => {
     try {
-      running = await startContainerd(layout.configFile, layout.socket, layout.logFile);
+      return await startContainerd(layout.configFile, layout.socket, layout.logFile);
     } catch (error) {
-      handle.release();
       throw new EnvironmentError('the private containerd did not start', error instanceof Error ? error.message : String(error), 'The message above is the tail of its log; check that overlayfs and cgroups are available.');
     }
-    return running;
+  };
+  await step('private containerd started', async () => {
+    undo.push('stop private containerd', async () => {
+      client.close();
+      await running?.stop();
+    });
+    running = await start();
+    client.reconnect();
   });
 
   await step('images imported', async () => {
@@ -94,8 +100,16 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
 
   return {
     layout,
-    client: containerd.client,
-    containerdPid: containerd.pid,
+    client,
+    containerdPid: () => running?.pid ?? 0,
+    restartContainerd: async () => {
+      const t0 = Date.now();
+      await running?.stop();
+      running = undefined;
+      running = await start();
+      client.reconnect();
+      return { downMs: Date.now() - t0 };
+    },
     sandboxImage,
     appImage: APP_IMAGE,
     leaks: async () => describeResidue(await findResidue(layout)),

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the system packages the embedded node is made of (Debian/Ubuntu, as root).
+# Idempotent: installs only what is missing. The run itself does the same when it can; CI calls
+# this first so that a missing package fails here, with apt's own message.
+set -euo pipefail
+packages=(containerd runc containernetworking-plugins catatonit busybox-static iproute2)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "ci/bootstrap: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "ci/bootstrap: system packages present (${packages[*]})"
