@@ -3,7 +3,7 @@
  * step, each step's undo registered before the step runs. Teardown order (the undo stack runs
  * newest first): pods -> containerd -> residue (processes, mounts, bridge, CNI cache, cgroups, dir).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { UndoStack } from '../cleanup/undo-stack.ts';
 import { CriClient } from '../cri/client.ts';
@@ -40,8 +40,26 @@ export interface EmbeddedNode {
   leaks(): Promise<string[]>;
 }
 
+/**
+ * Directories containerd, its shims and libcni create outside the run directory even when every
+ * path they can be given points inside it. Named per instance inside, but the folders themselves
+ * are shared: remove one only if this run created it and it is empty.
+ */
+const SHARED_PARENTS = ['/run/containerd/s', '/run/containerd', '/var/lib/cni/results', '/var/lib/cni'];
+
+async function missingDirs(dirs: string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const dir of dirs) if (!(await stat(dir).then(() => true, () => false))) missing.push(dir);
+  return missing;
+}
+
 export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<EmbeddedNode> {
   const { layout, undo, step } = options;
+  const createdParents = await missingDirs(SHARED_PARENTS);
+  // Registered before everything so it runs after everything; rmdir never removes a non-empty folder.
+  undo.push('shared folders this run created', async () => {
+    for (const dir of createdParents) await rmdir(dir).catch(() => undefined);
+  });
   // Registered first so it runs last: whatever the steps below leave is removed by what makes it ours.
   undo.push(`embedded node residue (${layout.dir})`, async () => {
     await removeResidue(layout);
@@ -112,6 +130,15 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
     },
     sandboxImage,
     appImage: APP_IMAGE,
-    leaks: async () => describeResidue(await findResidue(layout)),
+    leaks: async () => {
+      const left = describeResidue(await findResidue(layout));
+      // A folder this run created that is still there AND empty was left behind; a non-empty one
+      // is in use by someone else (another run's shims), which is theirs to remove.
+      for (const dir of createdParents) {
+        const entries = await readdir(dir).catch(() => undefined);
+        if (entries && entries.length === 0) left.push(`folder ${dir} (created by this run)`);
+      }
+      return left;
+    },
   };
 }
