@@ -81,7 +81,14 @@ function parseRun(argv: string[]): RunOptions | 'help' {
   const values = parsed.values;
   if (values.help) return 'help';
   const options: RunOptions = { provider: values.provider, reportDir: values['report-dir'] };
-  if (values.grep !== undefined) options.grep = values.grep;
+  if (values.grep !== undefined) {
+    try {
+      new RegExp(values.grep);
+    } catch (error) {
+      throw new UsageError(`--grep ${values.grep} is not a valid pattern`, messageOf(error), 'Pass a regular expression, or plain words from a check title.');
+    }
+    options.grep = values.grep;
+  }
   if (values.subnet !== undefined) options.subnet = values.subnet;
   if (values['sandbox-image-tar'] !== undefined) options.sandboxImageTar = values['sandbox-image-tar'];
   if (values['cri-endpoint'] !== undefined) options.criEndpoint = values['cri-endpoint'];

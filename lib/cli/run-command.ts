@@ -5,7 +5,7 @@
  */
 import Mocha from 'mocha';
 import { UndoStack } from '../cleanup/undo-stack.ts';
-import { isUserFacing, messageOf } from '../errors.ts';
+import { isUserFacing, messageOf, UsageError } from '../errors.ts';
 import { collectChecks } from '../report/collector.ts';
 import { summarize, writeReport, REPORT_SCHEMA_VERSION, type Report, type TargetReport } from '../report/report.ts';
 import { newRunId } from '../runtime/run-dir.ts';
@@ -32,12 +32,25 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function runSuites(target: Target, grep: string | undefined, onRunner: (runner: Mocha.Runner | undefined) => void): Promise<TargetReport> {
-  setTarget(target);
+/** Loads the suites once; each target then reruns them (cleanReferencesAfterRun(false)). */
+async function loadSuites(grep: string | undefined): Promise<Mocha> {
   const mocha = new Mocha({ reporter: 'spec', timeout: 120_000, color: Boolean(process.stdout.isTTY), ...(grep ? { grep } : {}) });
   for (const file of suiteFiles()) mocha.addFile(file);
   await mocha.loadFilesAsync();
   mocha.cleanReferencesAfterRun(false);
+  if (grep !== undefined) {
+    const pattern = new RegExp(grep);
+    const matching = (suite: Mocha.Suite): number =>
+      suite.tests.filter((test) => pattern.test(test.fullTitle())).length + suite.suites.reduce((sum, child) => sum + matching(child), 0);
+    if (matching(mocha.suite) === 0) {
+      throw new UsageError(`--grep ${grep} matches no check`, 'it is matched against each check\'s full title', 'Use a part of a title that `npm run conformance` prints.');
+    }
+  }
+  return mocha;
+}
+
+async function runSuites(mocha: Mocha, target: Target, onRunner: (runner: Mocha.Runner | undefined) => void): Promise<TargetReport> {
+  setTarget(target);
   const checks = await new Promise<TargetReport['checks']>((resolve) => {
     const runner = mocha.run(() => resolve(collected));
     const collected = collectChecks(runner, say);
@@ -49,6 +62,9 @@ async function runSuites(target: Target, grep: string | undefined, onRunner: (ru
 }
 
 export async function runCommand(options: RunOptions): Promise<number> {
+  // Checked before anything is made: bad input changes nothing, not even the report directory.
+  const provider = providerNamed(options.provider);
+  const mocha = await loadSuites(options.grep);
   const runId = newRunId();
   const startedAt = new Date();
   const undo = new UndoStack();
@@ -89,13 +105,12 @@ export async function runCommand(options: RunOptions): Promise<number> {
   let exitCode = EXIT_PASSED;
   let userError: string | undefined;
   try {
-    const provider = providerNamed(options.provider);
     say(`pause-conformance run ${runId}: provider ${provider.name}`);
     started = await provider.start({ runId, options, undo, step, say });
     for (const target of started.targets) {
       if (interrupted) throw new Interrupted(interrupted);
       say(`\ntarget ${target.info.nodeName}: ${target.info.runtimeName} ${target.info.runtimeVersion}, sandbox image ${target.info.sandboxImage}`);
-      targets.push(await runSuites(target, options.grep, (runner) => (activeRunner = runner)));
+      targets.push(await runSuites(mocha, target, (runner) => (activeRunner = runner)));
     }
     if (interrupted) throw new Interrupted(interrupted);
   } catch (error) {
@@ -108,6 +123,14 @@ export async function runCommand(options: RunOptions): Promise<number> {
       aborted = `internal error: ${messageOf(error)}`;
       process.stderr.write(`${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
     }
+  }
+
+  if (userError && undo.size === 0) {
+    // Refused before anything was made: one line, no teardown to speak of, no report written.
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.stderr.write(`pause-conformance: ${userError}\n`);
+    return EXIT_USAGE;
   }
 
   say('\nteardown');
@@ -145,7 +168,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   if (interrupted) return EXIT_INTERRUPTED;
   if (aborted || summary.failed > 0 || undoFailures.length > 0 || leaks.length > 0) exitCode = EXIT_CHECK_FAILED;
   if (summary.passed + summary.failed === 0 && !aborted) {
-    say('no check ran (does --grep match any suite?)');
+    say('no check ran');
     exitCode = EXIT_CHECK_FAILED;
   }
   return exitCode;
