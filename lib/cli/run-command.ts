@@ -7,6 +7,7 @@ import Mocha from 'mocha';
 import { UndoStack } from '../cleanup/undo-stack.ts';
 import { isUserFacing, messageOf, UsageError } from '../errors.ts';
 import { collectChecks } from '../report/collector.ts';
+import { ConsoleReporter } from '../report/console-reporter.ts';
 import { summarize, writeReport, REPORT_SCHEMA_VERSION, type Report, type TargetReport } from '../report/report.ts';
 import { newRunId } from '../runtime/run-dir.ts';
 import { providerNamed } from '../providers/registry.ts';
@@ -34,7 +35,7 @@ function say(line: string): void {
 
 /** Loads the suites once; each target then reruns them (cleanReferencesAfterRun(false)). */
 async function loadSuites(grep: string | undefined): Promise<Mocha> {
-  const mocha = new Mocha({ reporter: 'spec', timeout: 120_000, color: Boolean(process.stdout.isTTY), ...(grep ? { grep } : {}) });
+  const mocha = new Mocha({ reporter: ConsoleReporter, timeout: 120_000, color: Boolean(process.stdout.isTTY), ...(grep ? { grep } : {}) });
   for (const file of suiteFiles()) mocha.addFile(file);
   await mocha.loadFilesAsync();
   mocha.cleanReferencesAfterRun(false);
@@ -157,7 +158,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
     ...(aborted ? { aborted } : {}),
   };
   const reportFile = await writeReport(report, options.reportDir);
-  say(`\n${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}: report ${reportFile}`);
+  say(`\nreport: ${reportFile}`);
+  // The closing line has the plain form CI log readers count: "word: N passed, N failed[, N skipped]".
+  say(`conformance: ${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}`);
 
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
