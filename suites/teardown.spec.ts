@@ -9,6 +9,7 @@ import { evidence } from '../lib/report/evidence.ts';
 import type { PodRef } from '../lib/pods/pod-driver.ts';
 import type { Condition } from '../lib/report/first-seen.ts';
 import { watchFirstSeen } from '../lib/report/first-seen.ts';
+import { timelineEvidence } from '../lib/report/timeline.ts';
 import { fixture, target } from './context.ts';
 import { execText, observePause, type PauseObservation } from './observe.ts';
 
@@ -70,6 +71,8 @@ describe('deleting the pod tears the sandbox down', function () {
     const finalSandbox = await node.sandbox(livePod.sandboxId);
     const leftContainers = await node.containers(livePod.sandboxId);
     ev['timings'] = { deleteReturnedMs: deleted.returnedAtMs - startMs, ...seen };
+    const seenAt = Object.fromEntries(Object.entries(seen).map(([name, ms]) => [name, startMs + ms]));
+    ev['timeline'] = timelineEvidence(livePod.name, { created: livePod.createdAtMs, ready: livePod.readyAtMs, deleteCalled: startMs, ...seenAt, deleteReturned: deleted.returnedAtMs });
     ev['after'] = { sandboxState: finalSandbox.state, containersListed: leftContainers.length, ipAllocated: await node.ipAllocated(ip) };
     ev['summary'] = `after delete: ${Object.entries(seen).map(([k, v]) => `${k} +${v} ms`).join(', ')}`;
     expect(await node.processAlive(pause.pid), 'pause process alive').to.equal(false);

@@ -8,6 +8,7 @@ import { UndoStack } from '../cleanup/undo-stack.ts';
 import { isUserFacing, messageOf, UsageError } from '../errors.ts';
 import { collectChecks } from '../report/collector.ts';
 import { ConsoleReporter } from '../report/console-reporter.ts';
+import { writeDerivedReports } from '../report/outputs.ts';
 import { summarize, writeReport, REPORT_SCHEMA_VERSION, type Report, type TargetReport } from '../report/report.ts';
 import { newRunId } from '../runtime/run-dir.ts';
 import { providerNamed } from '../providers/registry.ts';
@@ -158,6 +159,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     ...(aborted ? { aborted } : {}),
   };
   const reportFile = await writeReport(report, options.reportDir);
+  await writeDerivedReports(report, options.reportDir);
   say(`\nreport: ${reportFile}`);
   // The closing line has the plain form CI log readers count: "word: N passed, N failed[, N skipped]".
   say(`conformance: ${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}`);
