@@ -2,7 +2,8 @@
 import { CriClient, CriError } from '../cri/client.ts';
 import * as grpc from '@grpc/grpc-js';
 import { parseContainerInspect, parseSandboxInspect } from './inspect-parsers.ts';
-import type { ContainerFacts, SandboxFacts } from './node-view.ts';
+import { parseImageInspect } from './image-inspect.ts';
+import type { ContainerFacts, ImageFacts, SandboxFacts } from './node-view.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
 
 function isNotFound(error: unknown): boolean {
@@ -35,6 +36,16 @@ export class CriInspector implements RuntimeInspector {
       return parseContainerInspect(await this.client.containerStatus(containerId, true));
     } catch (error) {
       if (isNotFound(error)) return { id: containerId, sandboxId: '', name: '', attempt: 0, state: 'gone' };
+      throw error;
+    }
+  }
+
+  async image(reference: string): Promise<ImageFacts | undefined> {
+    try {
+      // containerd answers an unknown image with an empty status (image null), not NOT_FOUND.
+      return parseImageInspect(await this.client.imageStatus(reference));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }

@@ -37,6 +37,17 @@ export interface ContainerFacts {
   exitCode?: number;
 }
 
+/** An image as the runtime has it: its id and the command its config runs (e.g. the sandbox image). */
+export interface ImageFacts {
+  /** Image id (config digest) as the runtime names it. */
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  /** From the image config (OCI Entrypoint / Cmd); [] when the image sets none. */
+  entrypoint: string[];
+  cmd: string[];
+}
+
 export interface HostLink {
   name: string;
   ifindex: number;
@@ -61,4 +72,9 @@ export interface NodeView {
   kill(pid: number, signal: 'KILL' | 'TERM'): Promise<void>;
   /** Identity of the node's own namespaces (PID 1's), for host-namespace checks. */
   hostNamespaces(): Promise<NamespaceIds>;
+  /**
+   * An image the runtime has, with its config's entrypoint and cmd; undefined when the runtime
+   * does not have it. Optional: absent where the runtime cannot be asked for image configs.
+   */
+  image?(reference: string): Promise<ImageFacts | undefined>;
 }

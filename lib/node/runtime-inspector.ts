@@ -3,7 +3,7 @@
  * (embedded node, --cri-endpoint), or by parsing crictl / ctr output through a NodeShell
  * (kind, microk8s, k3s, probe pods). All of them end in the same SandboxFacts / ContainerFacts.
  */
-import type { ContainerFacts, SandboxFacts } from './node-view.ts';
+import type { ContainerFacts, ImageFacts, SandboxFacts } from './node-view.ts';
 
 export interface RuntimeInspector {
   /** Facts of one sandbox; state 'gone' when the runtime no longer knows it. */
@@ -12,4 +12,9 @@ export interface RuntimeInspector {
   containers(sandboxId: string): Promise<ContainerFacts[]>;
   /** Facts of one container; state 'gone' when the runtime no longer knows it. */
   container(containerId: string): Promise<ContainerFacts>;
+  /**
+   * An image with its config's entrypoint and cmd (CRI ImageStatus verbose; `crictl inspecti`),
+   * undefined when the runtime does not have it. Optional: parse with parseImageInspect.
+   */
+  image?(reference: string): Promise<ImageFacts | undefined>;
 }

@@ -7,7 +7,7 @@ import type { NodeShell } from './node-shell.ts';
 import { runChecked } from './node-shell.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
 import { parseNamespaceLinks } from './inspect-parsers.ts';
-import type { ContainerFacts, HostLink, NamespaceIds, NodeView, SandboxFacts } from './node-view.ts';
+import type { ContainerFacts, HostLink, ImageFacts, NamespaceIds, NodeView, SandboxFacts } from './node-view.ts';
 import { parseIpLinkJson } from './ip-link.ts';
 
 const NAMESPACE_KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;
@@ -22,10 +22,14 @@ export class ShellNodeView implements NodeView {
   private readonly shell: NodeShell;
   private readonly ipamDirs: string[];
 
+  /** Present only when the inspector can read image configs. */
+  readonly image?: (reference: string) => Promise<ImageFacts | undefined>;
+
   constructor(inspector: RuntimeInspector, shell: NodeShell, options: ShellNodeViewOptions = {}) {
     this.inspector = inspector;
     this.shell = shell;
     this.ipamDirs = options.ipamDirs ?? [];
+    if (inspector.image) this.image = (reference) => inspector.image!(reference);
   }
 
   sandbox(sandboxId: string): Promise<SandboxFacts> {
@@ -78,7 +82,13 @@ export class ShellNodeView implements NodeView {
     await runChecked(this.shell, ['kill', '-s', signal, String(pid)]);
   }
 
-  hostNamespaces(): Promise<NamespaceIds> {
-    return this.namespaces(1);
+  async hostNamespaces(): Promise<NamespaceIds> {
+    // PID 1's namespaces are the node's. Some machines refuse even root a look at PID 1's ns
+    // links (a VM init here: EACCES, and readlink exits 1 silently); the node shell itself then
+    // stands in: it runs in the namespaces the runtime gives a "host" pod (the embedded node's
+    // containerd runs in ours).
+    const init = await this.shell.run(['readlink', ...NAMESPACE_KINDS.map((kind) => `/proc/1/ns/${kind}`)]);
+    if (init.exitCode === 0) return parseNamespaceLinks(init.stdout);
+    return parseNamespaceLinks(await runChecked(this.shell, ['readlink', ...NAMESPACE_KINDS.map((kind) => `/proc/self/ns/${kind}`)]));
   }
 }
