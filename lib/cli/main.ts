@@ -40,7 +40,7 @@ Runs the pod-sandbox (pause) conformance suites on a target and writes reports/r
 Options:
   --provider NAME            target to check (default: local)
   --grep PATTERN             run only the checks whose full title matches PATTERN
-  --report-dir DIR           where reports go (default: reports)
+  --report-dir DIR           where reports go (default: reports): report.json, junit.xml, summary.md, lifecycle.svg
   --subnet CIDR              pod subnet of the embedded node (default: 10.213.0.0/24)
   --sandbox-image-tar FILE   local: use this saved image (docker save / ctr export) as the pause image
   --cri-endpoint ENDPOINT    cri: the runtime socket, e.g. unix:///run/containerd/containerd.sock
@@ -66,6 +66,24 @@ Examples:
   sudo pause-conformance run
   sudo pause-conformance run --grep "IPC and UTS" --report-dir /tmp/pc
   sudo pause-conformance run --provider cri --cri-endpoint unix:///run/containerd/containerd.sock
+
+Exit codes: 0 every check passed, 1 a check failed or something leaked, 2 usage or environment error, 130 interrupted.
+`;
+}
+
+/** `pause-conformance --help`: the commands; each command's own --help has its options. */
+function commandsUsage(): string {
+  return `Usage: pause-conformance <command> [options]
+
+Checks the Kubernetes pod sandbox (the pause container) on a target, with evidence.
+
+Commands:
+  run    bring a target up, run the conformance checks on it, write the reports, tear it all down
+         (options: pause-conformance run --help)
+
+Examples:
+  sudo pause-conformance run
+  pause-conformance run --help
 
 Exit codes: 0 every check passed, 1 a check failed or something leaked, 2 usage or environment error, 130 interrupted.
 `;
@@ -114,9 +132,13 @@ function parseRun(argv: string[]): RunOptions | 'help' {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      process.stdout.write(usage());
-      return command === undefined ? EXIT_USAGE : 0;
+    if (command === undefined) {
+      process.stderr.write(commandsUsage());
+      return EXIT_USAGE;
+    }
+    if (command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(commandsUsage());
+      return 0;
     }
     if (command !== 'run') throw new UsageError(`unknown command "${command}"`, 'the commands are: run', 'See `pause-conformance --help`.');
     const options = parseRun(rest);
