@@ -7,9 +7,19 @@
  * inspector), TargetInfo per node, and the leak check.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApi, requestTimeout } from '../kube/api.ts';
+import { createNamespace, namespaceExists, runNamespaceName, waitForDefaultServiceAccount } from '../kube/namespace.ts';
+import { chooseNodes, differences, listNodes, splitRuntimeVersion, type NodeSummary } from '../kube/nodes.ts';
+import { CrictlInspector } from '../node/crictl-inspector.ts';
+import { parseIpLinkJson } from '../node/ip-link.ts';
 import type { NodeShell } from '../node/node-shell.ts';
+import { currentSandbox, hasPodSandboxLister, hasRuntimeFacts, type RuntimeFacts } from '../node/runtime-facts.ts';
 import type { RuntimeInspector } from '../node/runtime-inspector.ts';
-import type { TargetControls } from '../target.ts';
+import { ShellNodeView } from '../node/shell-node-view.ts';
+import { KubePodDriver, type NodeSandboxFinder } from '../pods/kube-driver.ts';
+import { LABEL_POD_UID, LABEL_RUN } from '../pods/translate.ts';
+import type { Target, TargetControls } from '../target.ts';
+import { pollUntil, WaitTimeoutError } from '../wait.ts';
 import type { ProviderContext, StartedProvider } from './provider.ts';
 
 export interface ClusterAccess {
@@ -30,10 +40,169 @@ export interface ClusterAccess {
   controls?(nodeName: string, shell: NodeShell): TargetControls;
   /** Extra lines for TargetInfo.details. */
   details?: Record<string, string>;
+  /**
+   * The node to check when --nodes is not given (e.g. the node that is this machine); default:
+   * the first Ready, schedulable worker by name.
+   */
+  defaultNode?: string;
+}
+
+/** How long the run's sandboxes may take to stop on a node once the run's namespace is gone. */
+const SANDBOX_STOP_TIMEOUT_MS = 60_000;
+
+/** Finds a pod's sandbox on a node: by CRI pod-uid label where the inspector lists sandboxes, else through a container. */
+export function sandboxFinder(inspector: RuntimeInspector, describe: string): NodeSandboxFinder {
+  return {
+    describe,
+    async currentSandbox(podUid, containerIds) {
+      if (hasPodSandboxLister(inspector)) {
+        const found = currentSandbox(await inspector.listPodSandboxes({ [LABEL_POD_UID]: podUid }));
+        return found ? { id: found.id, ready: found.state === 'ready' } : undefined;
+      }
+      for (const id of containerIds.filter(Boolean)) {
+        const container = await inspector.container(id);
+        if (container.state === 'gone' || !container.sandboxId) continue;
+        return { id: container.sandboxId, ready: (await inspector.sandbox(container.sandboxId)).state === 'ready' };
+      }
+      return undefined;
+    },
+  };
+}
+
+async function linksVisible(shell: NodeShell): Promise<boolean> {
+  const result = await shell.run(['ip', '-j', 'link', 'show']).catch(() => undefined);
+  if (!result || result.exitCode !== 0) return false;
+  try {
+    return parseIpLinkJson(result.stdout).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+interface NodeAccess {
+  node: NodeSummary;
+  shell: NodeShell;
+  inspector: RuntimeInspector;
+  facts?: RuntimeFacts;
+}
+
+/** --nodes: 'all' lists every node; anything else is a label selector the API server applies. */
+function selectorOf(nodes: string | undefined): string | undefined {
+  return nodes === undefined || nodes === 'all' ? undefined : nodes;
 }
 
 export async function startClusterTargets(context: ProviderContext, access: ClusterAccess): Promise<StartedProvider> {
-  void context;
-  void access;
-  throw new Error('startClusterTargets: being written (issue 6); the signature is final');
+  const api = new KubeApi(access.kubeConfig);
+  const runId = context.runId;
+  const namespace = runNamespaceName(runId);
+  const listed = await context.step(`nodes listed${context.options.nodes ? ` (--nodes ${context.options.nodes})` : ''}`, () => listNodes(api, selectorOf(context.options.nodes)));
+  const chosen = chooseNodes(listed, context.options.nodes, access.defaultNode);
+  context.say(`  nodes to check: ${chosen.map((node) => node.name).join(', ')}`);
+  if ((context.options.parallel ?? 1) > 1 && chosen.length > 1) {
+    context.say(`  --parallel ${context.options.parallel}: the nodes are checked one after another (the runner runs one target at a time)`);
+  }
+
+  // Node shells first: a shell that makes things (a probe pod) registers its undo now, so it is
+  // undone after the run's namespace and the node can still be read while the run's pods go.
+  const nodes: NodeAccess[] = [];
+  for (const node of chosen) {
+    const shell = await context.step(`node shell on ${node.name}`, () => access.nodeShell(node.name));
+    const inspector = access.inspector ? await access.inspector(shell, node.name) : new CrictlInspector(shell, context.options.criEndpoint ? { endpoint: context.options.criEndpoint } : {});
+    if (inspector instanceof CrictlInspector) await context.step(`crictl reaches the runtime on ${node.name}`, () => inspector.checkReachable());
+    const entry: NodeAccess = { node, shell, inspector };
+    if (hasRuntimeFacts(inspector)) entry.facts = await context.step(`runtime facts of ${node.name}`, () => inspector.runtimeFacts());
+    nodes.push(entry);
+  }
+
+  // Registered before the namespace, so it runs after the namespace is gone: every sandbox of
+  // the run must then stop on its node. What does not is reported by leaks().
+  const nodeLeaks: string[] = [];
+  context.undo.push(`sandboxes of run ${runId} stopped on ${nodes.map((n) => n.node.name).join(', ')}`, async () => {
+    for (const { node, inspector } of nodes) {
+      if (!hasPodSandboxLister(inspector)) continue;
+      try {
+        await pollUntil(
+          async () => {
+            const ready = (await inspector.listPodSandboxes({ [LABEL_RUN]: runId })).filter((sandbox) => sandbox.state === 'ready');
+            return ready.length === 0 ? { done: true, value: undefined } : { done: false, seen: ready.map((s) => `${s.podName ?? '?'} ${s.id.slice(0, 13)}`).join(', ') };
+          },
+          { awaited: `no READY sandbox of run ${runId} on node ${node.name}`, timeoutMs: SANDBOX_STOP_TIMEOUT_MS, intervalMs: 500 },
+        );
+      } catch (error) {
+        nodeLeaks.push(error instanceof WaitTimeoutError ? `READY sandboxes of run ${runId} still on node ${node.name}: ${error.lastSeen}` : `node ${node.name}: sandbox check failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  });
+  await context.step(`namespace ${namespace} created`, () => createNamespace(api, context.undo, namespace, runId));
+  await context.step(`namespace ${namespace} ready for pods`, () => waitForDefaultServiceAccount(api, namespace));
+
+  const targets: Target[] = [];
+  for (const { node, shell, inspector, facts } of nodes) {
+    const runtime = splitRuntimeVersion(node.containerRuntimeVersion);
+    const ipamDirs = facts?.ipamDirs ?? [];
+    const pods = new KubePodDriver({
+      api,
+      namespace,
+      nodeName: node.name,
+      runId,
+      ...(context.options.appImage ? { appImage: context.options.appImage } : {}),
+      sandboxes: sandboxFinder(inspector, `${shell.describe ? `${shell.describe} ` : ''}runtime of node ${node.name}`),
+      undo: context.undo,
+    });
+    context.undo.push(`delete the run's pods on node ${node.name}`, () => pods.deleteAll());
+    const details: Record<string, string> = {
+      ...access.details,
+      namespace,
+      nodeShell: shell.describe || 'this machine',
+      containerRuntimeVersion: node.containerRuntimeVersion,
+      osImage: node.osImage,
+    };
+    if (facts?.sandboxImageSource) details['sandboxImageSource'] = facts.sandboxImageSource;
+    if (ipamDirs.length > 0) details['ipamDirs'] = ipamDirs.join(', ');
+    targets.push({
+      info: {
+        provider: access.providerName,
+        nodeName: node.name,
+        runtimeName: facts?.runtimeName ?? runtime.name,
+        runtimeVersion: facts?.runtimeVersion ?? runtime.version,
+        runtimeApiVersion: facts?.runtimeApiVersion ?? 'unknown',
+        sandboxImage: facts?.sandboxImage ?? 'unknown (the runtime does not report it)',
+        kernel: node.kernelVersion,
+        kubeletVersion: node.kubeletVersion,
+        details,
+      },
+      capabilities: { kubelet: true, containerAttempts: false, ipamVisible: ipamDirs.length > 0, linksVisible: await linksVisible(shell) },
+      pods,
+      node: new ShellNodeView(inspector, shell, { ipamDirs }),
+      controls: access.controls?.(node.name, shell) ?? {},
+    });
+  }
+
+  // A rolling upgrade leaves nodes that differ: call them out in the report and on the console.
+  const differing = differences(
+    targets.map((target) => ({
+      node: target.info.nodeName,
+      values: { kubelet: target.info.kubeletVersion ?? '', runtime: `${target.info.runtimeName} ${target.info.runtimeVersion}`, sandboxImage: target.info.sandboxImage },
+    })),
+  );
+  for (const target of targets) {
+    const lines = differing.get(target.info.nodeName);
+    if (!lines) continue;
+    target.info.details['differsFromOtherNodes'] = lines.join('; ');
+    context.say(`  node ${target.info.nodeName} differs from the others: ${lines.join('; ')}`);
+  }
+
+  return {
+    targets,
+    leaks: async () => {
+      const leaks = [...nodeLeaks];
+      if (await namespaceExists(api, namespace)) leaks.push(`namespace ${namespace} still exists`);
+      const selector = `${LABEL_RUN}=${runId}`;
+      const namespaces = await api.core.listNamespace({ labelSelector: selector }, requestTimeout());
+      for (const item of namespaces.items) if (item.metadata?.name !== namespace) leaks.push(`namespace ${item.metadata?.name} (labelled with this run) still exists`);
+      const pods = await api.core.listPodForAllNamespaces({ labelSelector: selector }, requestTimeout());
+      for (const pod of pods.items) leaks.push(`pod ${pod.metadata?.namespace}/${pod.metadata?.name} still exists (phase ${pod.status?.phase ?? '?'})`);
+      return leaks;
+    },
+  };
 }

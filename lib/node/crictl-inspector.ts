@@ -1,0 +1,154 @@
+/**
+ * RuntimeInspector over crictl run through a NodeShell: a real node's runtime seen the way an
+ * operator sees it (kubeconfig with --node-shell local or a probe pod, kind, k3s). Every call is
+ * one crictl command with -o json, parsed by inspect-parsers.ts / crictl-parsers.ts. A NotFound
+ * from the runtime means "gone"; an unreachable runtime is a one-line error naming the command.
+ */
+import { EnvironmentError } from '../errors.ts';
+import { parseCrictlFailure, parseCrictlInfo, parseCrictlPods, parseCrictlPs, parseCrictlVersion, type ContainerSummary } from './crictl-parsers.ts';
+import { parseContainerInspect, parseSandboxInspect } from './inspect-parsers.ts';
+import type { NodeShell, ShellResult } from './node-shell.ts';
+import type { ContainerFacts, SandboxFacts } from './node-view.ts';
+import type { PodSandboxLister, RuntimeFacts, RuntimeFactsSource, SandboxSummary } from './runtime-facts.ts';
+import { currentSandbox } from './runtime-facts.ts';
+import type { RuntimeInspector } from './runtime-inspector.ts';
+
+export interface CrictlOptions {
+  /** The crictl binary on the node (default: crictl from PATH). */
+  crictl?: string;
+  /** --runtime-endpoint (and --image-endpoint); default: crictl's own config (/etc/crictl.yaml). */
+  endpoint?: string;
+  /** crictl's connection timeout (its --timeout); default 10s. */
+  connectTimeout?: string;
+}
+
+/** Raised when crictl fails for a reason other than NotFound; its message is one pasteable line. */
+export class CrictlError extends Error {
+  readonly kind: string;
+  /** What went wrong, without the command. */
+  readonly detail: string;
+  constructor(command: string, kind: string, detail: string) {
+    super(`crictl failed: ${command}: ${detail}`);
+    this.name = 'CrictlError';
+    this.kind = kind;
+    this.detail = detail;
+  }
+}
+
+export class CrictlInspector implements RuntimeInspector, PodSandboxLister, RuntimeFactsSource {
+  private readonly shell: NodeShell;
+  private readonly base: string[];
+
+  constructor(shell: NodeShell, options: CrictlOptions = {}) {
+    this.shell = shell;
+    this.base = [options.crictl ?? 'crictl'];
+    if (options.endpoint) this.base.push('--runtime-endpoint', options.endpoint, '--image-endpoint', options.endpoint);
+    this.base.push('--timeout', options.connectTimeout ?? '10s');
+  }
+
+  /** The argv a command runs as, e.g. for error messages and docs. */
+  argv(args: string[]): string[] {
+    return [...this.base, ...args];
+  }
+
+  private describe(args: string[]): string {
+    return `${this.shell.describe ? this.shell.describe + ' ' : ''}${this.argv(args).join(' ')}`;
+  }
+
+  /** Runs crictl; 'not-found' when the runtime says NotFound, throws CrictlError on any other failure. */
+  private async run(args: string[]): Promise<{ stdout: string } | 'not-found'> {
+    let result: ShellResult;
+    try {
+      result = await this.shell.run(this.argv(args), { timeoutMs: 30_000 });
+    } catch (error) {
+      throw new CrictlError(this.describe(args), 'other', error instanceof Error ? error.message : String(error));
+    }
+    if (result.exitCode === 0) return { stdout: result.stdout };
+    // A shell reports a missing binary as 127 with nothing on stderr (LocalShell, sh, nsenter).
+    if (result.exitCode === 127 && !result.stderr.includes('level=')) {
+      throw new CrictlError(this.describe(args), 'missing', `exit 127: ${this.base[0]} not found on the node${result.stderr.trim() ? ` (${result.stderr.trim().split('\n').at(-1)})` : ''}`);
+    }
+    const failure = parseCrictlFailure(result.stderr);
+    if (failure.kind === 'not-found') return 'not-found';
+    throw new CrictlError(this.describe(args), failure.kind, `exit ${result.exitCode}: ${failure.message}`);
+  }
+
+  private async stdout(args: string[]): Promise<string> {
+    const result = await this.run(args);
+    if (result === 'not-found') throw new CrictlError(this.describe(args), 'not-found', 'NotFound');
+    return result.stdout;
+  }
+
+  async sandbox(sandboxId: string): Promise<SandboxFacts> {
+    const result = await this.run(['inspectp', '-o', 'json', sandboxId]);
+    if (result === 'not-found') return { id: sandboxId, state: 'gone', attempt: 0, labels: {} };
+    return parseSandboxInspect(JSON.parse(result.stdout));
+  }
+
+  async containers(sandboxId: string): Promise<ContainerFacts[]> {
+    const listed = await this.listContainers(['--pod', sandboxId]);
+    const facts = await Promise.all(listed.map((container) => this.container(container.id)));
+    return facts.filter((fact) => fact.state !== 'gone');
+  }
+
+  async container(containerId: string): Promise<ContainerFacts> {
+    const result = await this.run(['inspect', '-o', 'json', containerId]);
+    if (result === 'not-found') return { id: containerId, sandboxId: '', name: '', attempt: 0, state: 'gone' };
+    return parseContainerInspect(JSON.parse(result.stdout));
+  }
+
+  /** `crictl ps -a` with filters (every state, every attempt the runtime still keeps). */
+  async listContainers(filters: string[]): Promise<ContainerSummary[]> {
+    return parseCrictlPs(await this.stdout(['ps', '-a', ...filters, '-o', 'json']));
+  }
+
+  async listPodSandboxes(labels: Record<string, string>): Promise<SandboxSummary[]> {
+    const filters = Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
+    return parseCrictlPods(await this.stdout(['pods', ...filters, '-o', 'json']));
+  }
+
+  async runtimeFacts(): Promise<RuntimeFacts> {
+    const version = parseCrictlVersion(await this.stdout(['version']));
+    const info = parseCrictlInfo(await this.stdout(['info', '-o', 'json']));
+    const facts: RuntimeFacts = {
+      runtimeName: version.runtimeName,
+      runtimeVersion: version.runtimeVersion,
+      runtimeApiVersion: version.runtimeApiVersion,
+      ipamDirs: info.ipamDirs,
+    };
+    if (info.sandboxImage) {
+      facts.sandboxImage = info.sandboxImage;
+      facts.sandboxImageSource = 'crictl info: config.sandboxImage';
+      return facts;
+    }
+    // containerd 2.x and CRI-O do not export the configured image in `crictl info`: read the
+    // image of a sandbox already running on the node (kube-proxy, the CNI's own pods...).
+    const running = currentSandbox((await this.listPodSandboxes({})).filter((sandbox) => sandbox.state === 'ready'));
+    if (running) {
+      const image = (await this.sandbox(running.id)).image;
+      if (image) {
+        facts.sandboxImage = image;
+        facts.sandboxImageSource = `crictl inspectp of running sandbox ${running.podNamespace ?? '?'}/${running.podName ?? running.id.slice(0, 13)}`;
+      }
+    }
+    return facts;
+  }
+
+  /** Fails with one line when crictl cannot reach the runtime (checked once per node at start). */
+  async checkReachable(): Promise<void> {
+    try {
+      await this.stdout(['version']);
+    } catch (error) {
+      if (error instanceof CrictlError) {
+        throw new EnvironmentError(
+          `crictl cannot reach the node's runtime (${this.describe(['version'])})`,
+          error.detail,
+          error.kind === 'missing'
+            ? 'Install crictl (kubernetes-sigs/cri-tools) on the node and put it on PATH.'
+            : 'Check the runtime is running and pass --cri-endpoint with its socket (e.g. unix:///run/containerd/containerd.sock).',
+        );
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Runs a command in a pod's container through the API server (client-node Exec, the WebSocket
+ * subprotocols kubectl uses), collects stdout and stderr, and reads the exit code from the
+ * V1Status the server sends on the error channel: Success -> 0; Failure with reason
+ * NonZeroExitCode -> the ExitCode cause (as client-go's remotecommand errorDecoderV4 reads it).
+ * Any other Failure (no such container, executable not found...) is an error, as it is for CRI
+ * ExecSync.
+ */
+import { Writable, Readable } from 'node:stream';
+import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
+import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
+import type { ExecResult } from './pod-driver.ts';
+
+export class KubeExecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KubeExecError';
+  }
+}
+
+/** The exit code a V1Status stands for; throws KubeExecError when it is not an exit at all. */
+export function exitCodeFromStatus(status: V1Status, what: string): number {
+  if (status.status === 'Success') return 0;
+  if (status.reason === 'NonZeroExitCode') {
+    const cause = (status.details?.causes ?? []).find((entry) => entry.reason === 'ExitCode');
+    const code = cause?.message !== undefined && /^\d+$/.test(cause.message) ? Number(cause.message) : undefined;
+    if (code !== undefined) return code;
+    throw new KubeExecError(`${what}: NonZeroExitCode without an ExitCode cause: ${status.message ?? ''}`);
+  }
+  throw new KubeExecError(`${what} failed: ${[status.reason, status.message].filter(Boolean).join(': ') || JSON.stringify(status)}`);
+}
+
+class Collector extends Writable {
+  readonly chunks: Buffer[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.chunks.push(Buffer.from(chunk));
+    callback();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+export interface KubeExecTarget {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+export async function kubeExec(kubeConfig: KubeConfig, target: KubeExecTarget, command: string[], timeoutMs: number): Promise<ExecResult> {
+  const what = `exec ${JSON.stringify(command.join(' '))} in ${target.namespace}/${target.pod} container ${target.container}`;
+  const stdout = new Collector();
+  const stderr = new Collector();
+  // Our own streams for the handler too: by default it would end process.stdout when the server
+  // sends a v5 close-stream frame.
+  const handler = new WebSocketHandler(kubeConfig, undefined, { stdin: Readable.from([]), stdout, stderr });
+  let settle: ((value: ExecResult | Error) => void) | undefined;
+  const outcome = new Promise<ExecResult | Error>((resolve) => (settle = resolve));
+  let socket: Awaited<ReturnType<Exec['exec']>>;
+  try {
+    socket = await new Exec(kubeConfig, handler).exec(target.namespace, target.pod, target.container, command, stdout, stderr, null, false, (status: V1Status) => {
+      try {
+        settle?.({ stdout: stdout.text(), stderr: stderr.text(), exitCode: exitCodeFromStatus(status, what) });
+      } catch (error) {
+        settle?.(error as Error);
+      }
+    });
+  } catch (error) {
+    const message = (error as { message?: string } | null)?.message ?? String(error);
+    throw new KubeExecError(`${what} could not start: ${message.split('\n')[0]}`);
+  }
+  socket.on('close', () => settle?.(new KubeExecError(`${what}: the connection closed without an exit status (stderr: ${stderr.text().trim().slice(-200) || 'empty'})`)));
+  socket.on('error', (error: Error) => settle?.(new KubeExecError(`${what}: ${error.message}`)));
+  // A deadline for the command (not a sleep): closes the stream and fails the call.
+  const timer = setTimeout(() => settle?.(new KubeExecError(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+  const result = await outcome;
+  clearTimeout(timer);
+  settle = undefined;
+  if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close();
+  if (result instanceof Error) throw result;
+  return result;
+}
