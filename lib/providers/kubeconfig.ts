@@ -1,0 +1,108 @@
+/**
+ * Provider `kubeconfig`: any existing cluster (--kubeconfig FILE, --context NAME). The pods go
+ * through the API server; the node side is seen one of two ways:
+ * - --node-shell local: this machine is the node (a single-node cluster, or a node you are
+ *   logged in to). crictl runs here, against --cri-endpoint when given; reading /proc of the
+ *   pods' processes needs root.
+ * - --node-shell probe (with --allow-privileged-probe): a privileged pod on each checked node
+ *   runs the node's own crictl through nsenter (lib/node/shells/probe-pod-shell.ts).
+ * Everything after that is shared with kind, microk8s and k3s (startClusterTargets).
+ */
+import os from 'node:os';
+import { EnvironmentError, UsageError } from '../errors.ts';
+import { KubeApi } from '../kube/api.ts';
+import { checkApiServer, loadKubeConfig } from '../kube/kubeconfig.ts';
+import { isThisMachine, listNodes, type MachineIdentity, type NodeSummary } from '../kube/nodes.ts';
+import { LocalShell } from '../node/node-shell.ts';
+import { ProbePods } from '../node/shells/probe-pod-shell.ts';
+import { startClusterTargets, type ClusterAccess } from './cluster-targets.ts';
+import { requireRoot } from './local.ts';
+import type { Provider, ProviderContext, StartedProvider, RunOptions } from './provider.ts';
+
+/** The image the probe pod runs when --app-image is not given: busybox has sh, sleep and nsenter. */
+export const DEFAULT_PROBE_IMAGE = 'docker.io/library/busybox:1.36';
+
+export type NodeShellMode = 'local' | 'probe';
+
+/** --node-shell and --allow-privileged-probe -> the mode, or one line saying what to pass. */
+export function nodeShellMode(options: Pick<RunOptions, 'nodeShell' | 'allowPrivilegedProbe'>): NodeShellMode {
+  const mode = options.nodeShell ?? (options.allowPrivilegedProbe ? 'probe' : undefined);
+  if (mode === undefined) {
+    throw new UsageError(
+      'provider kubeconfig needs a way to see the nodes',
+      'pass --node-shell local when this machine is the node, or --node-shell probe --allow-privileged-probe to run a privileged probe pod on each node',
+      'See docs/kubernetes.md.',
+    );
+  }
+  if (mode !== 'local' && mode !== 'probe') throw new UsageError(`--node-shell ${mode} is not known`, 'the kubeconfig provider knows local and probe', 'Pass --node-shell local or --node-shell probe.');
+  if (mode === 'probe' && !options.allowPrivilegedProbe) {
+    throw new UsageError(
+      '--node-shell probe runs a privileged pod (host PID namespace, nsenter into the node) on every checked node',
+      'that is root on those nodes, so it is opt-in',
+      'Add --allow-privileged-probe to allow it, or use --node-shell local on the node itself.',
+    );
+  }
+  return mode;
+}
+
+export function thisMachine(): MachineIdentity {
+  const addresses = Object.values(os.networkInterfaces())
+    .flat()
+    .flatMap((entry) => (entry ? [entry.address] : []));
+  return { hostname: os.hostname(), addresses };
+}
+
+/** The node that is this machine, or one line saying why none (or several) is. */
+export function localNode(nodes: NodeSummary[], machine: MachineIdentity): NodeSummary {
+  const matches = nodes.filter((node) => isThisMachine(node, machine));
+  const exact = matches.find((node) => node.name.toLowerCase() === machine.hostname.toLowerCase());
+  if (exact) return exact;
+  if (matches.length === 1) return matches[0]!;
+  const listed = nodes.map((node) => `${node.name} (${node.addresses.map((a) => a.address).join(', ') || 'no addresses'})`).join('; ');
+  if (matches.length === 0) {
+    throw new EnvironmentError(
+      '--node-shell local: no node of the cluster is this machine',
+      `this machine is ${machine.hostname}; the nodes are ${listed || 'none'}`,
+      'Run the harness on the node, or use --node-shell probe --allow-privileged-probe.',
+    );
+  }
+  throw new EnvironmentError('--node-shell local: several nodes look like this machine', matches.map((node) => node.name).join(', '), 'Use --node-shell probe --allow-privileged-probe.');
+}
+
+export const kubeconfigProvider: Provider = {
+  name: 'kubeconfig',
+  summary: 'an existing cluster (--kubeconfig, --context); node view with --node-shell local (this machine) or probe (--allow-privileged-probe)',
+  async start(context: ProviderContext): Promise<StartedProvider> {
+    const options = context.options;
+    const mode = nodeShellMode(options);
+    if (mode === 'local') requireRoot('--node-shell local');
+    const loaded = loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) });
+    const serverVersion = await context.step(`API server ${loaded.server} answers (context ${loaded.contextName})`, () => checkApiServer(loaded));
+    const api = new KubeApi(loaded.kubeConfig);
+    const details: Record<string, string> = { context: loaded.contextName, apiServer: loaded.server, apiServerVersion: serverVersion, kubeconfig: loaded.source, nodeShellMode: mode };
+    if (options.criEndpoint) details['criEndpoint'] = options.criEndpoint;
+
+    let access: ClusterAccess;
+    if (mode === 'local') {
+      const node = localNode(await listNodes(api), thisMachine());
+      context.say(`  this machine is node ${node.name}`);
+      const shell = new LocalShell();
+      access = {
+        providerName: 'kubeconfig',
+        kubeConfig: loaded.kubeConfig,
+        defaultNode: node.name,
+        details,
+        nodeShell: async (nodeName) => {
+          if (nodeName !== node.name) {
+            throw new UsageError(`--node-shell local sees only this machine (node ${node.name})`, `--nodes ${options.nodes} also selects node ${nodeName}`, 'Select only this node, or use --node-shell probe --allow-privileged-probe for the others.');
+          }
+          return shell;
+        },
+      };
+    } else {
+      const probes = new ProbePods({ api, undo: context.undo, runId: context.runId, image: options.appImage ?? DEFAULT_PROBE_IMAGE, say: context.say });
+      access = { providerName: 'kubeconfig', kubeConfig: loaded.kubeConfig, details, nodeShell: (nodeName) => probes.shellOn(nodeName) };
+    }
+    return startClusterTargets(context, access);
+  },
+};
