@@ -1,10 +1,11 @@
 /** Providers by name. A new provider is one file in lib/providers/ and one line here. */
 import { UsageError } from '../errors.ts';
 import { criProvider } from './cri.ts';
+import { kubeconfigProvider } from './kubeconfig.ts';
 import { localProvider } from './local.ts';
 import type { Provider } from './provider.ts';
 
-const providers: Provider[] = [localProvider, criProvider];
+const providers: Provider[] = [localProvider, criProvider, kubeconfigProvider];
 
 export function providerNames(): string[] {
   return providers.map((provider) => provider.name);
