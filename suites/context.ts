@@ -3,9 +3,9 @@
  * run; suites never construct or know the provider.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Target } from '../lib/target.ts';
 import { loadPodManifest, type PodManifest } from '../lib/pods/manifest.ts';
+import { DEFAULT_FIXTURES_DIR } from '../lib/pods/fixtures.ts';
 
 let current: Target | undefined;
 
@@ -18,9 +18,14 @@ export function target(): Target {
   return current;
 }
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'pods');
+let fixturesDir = DEFAULT_FIXTURES_DIR;
 
-/** A pod fixture by file name (fixtures/pods/<name>.yaml). */
+/** Where fixture() reads from: --fixtures DIR, or fixtures/pods when undefined. */
+export function setFixturesDir(dir: string | undefined): void {
+  fixturesDir = dir ?? DEFAULT_FIXTURES_DIR;
+}
+
+/** A pod fixture by file name (fixtures/pods/<name>.yaml, or <--fixtures DIR>/<name>.yaml). */
 export function fixture(name: string): Promise<PodManifest> {
-  return loadPodManifest(path.join(FIXTURES, `${name}.yaml`));
+  return loadPodManifest(path.join(fixturesDir, `${name}.yaml`));
 }

@@ -7,6 +7,8 @@ import { isUserFacing, messageOf, UsageError } from '../errors.ts';
 import type { RunOptions } from '../providers/provider.ts';
 import { allProviders } from '../providers/registry.ts';
 import { EXIT_USAGE, runCommand } from './run-command.ts';
+import { loadFixtureDir } from '../pods/fixtures.ts';
+import { setFixturesDir } from '../../suites/context.ts';
 
 const RUN_OPTIONS = {
   provider: { type: 'string', default: 'local' },
@@ -28,6 +30,7 @@ const RUN_OPTIONS = {
   nodes: { type: 'string' },
   parallel: { type: 'string' },
   'k3s-image': { type: 'string' },
+  fixtures: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -57,6 +60,7 @@ Options:
   --nodes all|SELECTOR       cluster providers: run on every schedulable node, or those matching a label selector
   --parallel N               cluster providers: nodes checked at a time (default: 1)
   --k3s-image REF            k3s: the K3s image (default: rancher/k3s, as @testcontainers/k3s pins it)
+  --fixtures DIR             pod fixtures to run (default: fixtures/pods); all are checked before the run
   -h, --help                 this text
 
 Providers:
@@ -126,6 +130,7 @@ function parseRun(argv: string[]): RunOptions | 'help' {
     options.parallel = Number(values.parallel);
   }
   if (values['k3s-image'] !== undefined) options.k3sImage = values['k3s-image'];
+  if (values.fixtures !== undefined) options.fixtures = values.fixtures;
   return options;
 }
 
@@ -146,6 +151,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(usage());
       return 0;
     }
+    // Every fixture is read and checked before anything is made: a malformed one is one line, exit 2.
+    await loadFixtureDir(options.fixtures);
+    setFixturesDir(options.fixtures);
     return await runCommand(options);
   } catch (error) {
     if (isUserFacing(error)) {

@@ -137,6 +137,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
 
   say('\nteardown');
   const undoFailures = await undo.unwind();
+  // A signal during teardown interrupts the run too: the report must say so, as the exit code does.
+  if (interrupted && !aborted) aborted = `interrupted by ${interrupted}`;
   for (const failure of undoFailures) say(`  ✗ ${failure.label}: ${failure.error}`);
   let leaks: string[] = [];
   if (started) {

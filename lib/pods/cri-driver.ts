@@ -14,6 +14,8 @@ import type { PodManifest } from './manifest.ts';
 import type { ContainerObservation, ContainerRef, DeleteResult, ExecResult, PodDriver, PodRef } from './pod-driver.ts';
 import { containerConfigFor, LABEL_POD_UID, LABEL_RUN, sandboxConfigFor, type SandboxIdentity } from './translate.ts';
 import { containerStateOf } from '../node/inspect-parsers.ts';
+import { EnvironmentError } from '../errors.ts';
+import type { LoadedFixture } from './fixtures.ts';
 
 export interface CriPodDriverOptions {
   runId: string;
@@ -60,6 +62,25 @@ export class CriPodDriver implements PodDriver {
     for (const sandbox of sandboxes) {
       await this.client.stopPodSandbox(sandbox.id);
       await this.client.removePodSandbox(sandbox.id);
+    }
+  }
+
+  /**
+   * Checks, before any pod is made, that every image the fixtures will run is on the runtime. A
+   * missing one is an environment error naming the image (exit 2), not a CreateContainer failure
+   * in the middle of a check; the driver never pulls.
+   */
+  async requireImages(fixtures: LoadedFixture[], todo: string): Promise<void> {
+    const checked = new Set<string>();
+    for (const { file, manifest } of fixtures) {
+      for (const container of manifest.spec.containers) {
+        const image = this.options.imageFor(container.image);
+        if (checked.has(image)) continue;
+        checked.add(image);
+        if (!(await this.client.imageStatus(image)).image) {
+          throw new EnvironmentError(`image ${image} is not present on the runtime`, `fixture ${file} (container ${container.name}) runs it and the harness never pulls images`, todo);
+        }
+      }
     }
   }
 

@@ -18,6 +18,7 @@ import { requireRoot } from './local.ts';
 import type { Provider, ProviderContext, StartedProvider } from './provider.ts';
 import { imageIdOf, sandboxImageFromStatusInfo } from './runtime-info.ts';
 import { LABEL_RUN } from '../pods/translate.ts';
+import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../pods/fixtures.ts';
 
 export const DEFAULT_CRI_APP_IMAGE = 'docker.io/library/busybox:1.36';
 
@@ -49,25 +50,26 @@ export const criProvider: Provider = {
     const endpoint = context.options.criEndpoint;
     if (!endpoint) throw new UsageError('provider cri needs --cri-endpoint', 'it checks an existing runtime', 'Pass e.g. --cri-endpoint unix:///run/containerd/containerd.sock.');
     requireRoot('the cri provider');
+    const fixtures = await loadFixtureDir(context.options.fixtures);
     const client = await context.step(`CRI endpoint ${endpoint} answers`, () => connectCri(endpoint));
     context.undo.push('close CRI connection', async () => client.close());
     const version = await client.version();
     const status = await client.status(true);
     const sandboxImage = sandboxImageFromStatusInfo(status.info) ?? 'unknown (runtime does not report it)';
     const appImage = context.options.appImage ?? DEFAULT_CRI_APP_IMAGE;
-    const present = await client.imageStatus(appImage);
-    if (!present.image) {
-      throw new EnvironmentError(`app image ${appImage} is not present on the runtime`, 'the harness never pulls or imports images into a runtime it does not own', `Pull it first (crictl --runtime-endpoint ${endpoint} pull ${appImage}) or pass --app-image with one that is present.`);
-    }
     const pods = new CriPodDriver(client, {
       runId: context.runId,
       namespace: `pause-conformance-${context.runId}`,
       logRoot: `/var/log/pods`,
       logRootIsLocal: true,
       cgroupParent: '',
-      imageFor: () => appImage,
+      imageFor: imageMapper(appImage),
       undo: context.undo,
     });
+    // Before any pod: the harness never pulls or imports images into a runtime it does not own.
+    await context.step('fixture images present on the runtime', () =>
+      pods.requireImages(fixtures, `Pull it first (crictl --runtime-endpoint ${endpoint} pull <image>), or pass --app-image with an image that is present (it runs wherever a fixture names ${FIXTURE_APP_IMAGE}).`),
+    );
     context.undo.push('remove every pod of this run (label sweep)', () => pods.deleteAll());
     const target: Target = {
       info: {

@@ -9,9 +9,11 @@ import { CriInspector } from '../node/cri-inspector.ts';
 import { LocalShell } from '../node/node-shell.ts';
 import { ShellNodeView } from '../node/shell-node-view.ts';
 import { startEmbeddedNode } from '../runtime/embedded-node.ts';
-import { findStaleRuns } from '../runtime/run-dir.ts';
-import { runLayout } from '../runtime/run-layout.ts';
-import { removeResidue } from '../runtime/run-residue.ts';
+import { claimStaleRun, findStaleRuns, removeStaleTempDirs } from '../runtime/run-dir.ts';
+import { runLayout, RUNS_BASE } from '../runtime/run-layout.ts';
+import { describeResidue, findResidue, removeResidue } from '../runtime/run-residue.ts';
+import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../pods/fixtures.ts';
+import { APP_IMAGE, PAUSE_IMAGE } from '../runtime/local-images.ts';
 import { DEFAULT_SUBNET, validateSubnet } from '../runtime/subnet.ts';
 import { ensurePackages, LOCAL_NODE_REQUIREMENTS } from '../runtime/system-deps.ts';
 import path from 'node:path';
@@ -25,11 +27,20 @@ export function requireRoot(what: string): void {
   }
 }
 
-/** Cleans the leftovers of earlier runs that were killed, and says what it removed. */
-export async function cleanStaleRuns(say: (line: string) => void): Promise<void> {
-  for (const stale of await findStaleRuns()) {
+/**
+ * Cleans the leftovers of earlier runs that were killed, and says what it removed. Only what
+ * carries a dead run's marks is touched (its directory, socket, bridge, network and cgroup
+ * names, see run-residue.ts); a run directory whose owner lives is another run's, never ours.
+ */
+export async function cleanStaleRuns(say: (line: string) => void, base = RUNS_BASE): Promise<void> {
+  for (const dir of await removeStaleTempDirs(base)) say(`removed half-made run directory of a killed run: ${dir}`);
+  for (const stale of await findStaleRuns(base)) {
+    // Another run starting now may be removing it already.
+    if (!(await claimStaleRun(stale))) continue;
     const removed = await removeResidue(stale);
     say(`removed leftovers of killed run ${stale.runId}: ${removed.length > 0 ? removed.join(', ') : 'empty run directory'}`);
+    const left = describeResidue(await findResidue(stale));
+    if (left.length > 0) say(`  could not remove all of killed run ${stale.runId}; still there: ${left.join(', ')}`);
   }
 }
 
@@ -40,8 +51,18 @@ export const localProvider: Provider = {
     requireRoot('the local provider');
     await context.step('system packages present', () => ensurePackages(LOCAL_NODE_REQUIREMENTS, context.say));
     const subnet = await validateSubnet(context.options.subnet ?? DEFAULT_SUBNET);
+    const fixtures = await loadFixtureDir(context.options.fixtures);
     await context.step('leftovers of killed runs checked', () => cleanStaleRuns(context.say));
     const layout = runLayout(context.runId);
+    // The run's leak check comes from a started provider; a start that fails or is interrupted
+    // gets it here instead. Registered first, so it runs after every other undo of the node.
+    let startedUp = false;
+    context.undo.push(`leak check of a run that did not start (${layout.dir})`, async () => {
+      if (startedUp) return;
+      const left = describeResidue(await findResidue(layout));
+      if (left.length > 0) throw new Error(`${left.length} left: ${left.join('; ')}`);
+      context.say('  ✓ leak check: nothing of this run is left');
+    });
     const node = await startEmbeddedNode({
       layout,
       subnet: subnet.text,
@@ -56,9 +77,12 @@ export const localProvider: Provider = {
       logRoot: path.join(layout.dir, 'pod-logs'),
       logRootIsLocal: true,
       cgroupParent: layout.cgroupParent,
-      imageFor: () => context.options.appImage ?? node.appImage,
+      imageFor: imageMapper(context.options.appImage ?? node.appImage),
       undo: context.undo,
     });
+    await context.step('fixture images present on the node', () =>
+      pods.requireImages(fixtures, `The embedded node has ${APP_IMAGE} (what ${FIXTURE_APP_IMAGE} in a fixture runs as) and ${PAUSE_IMAGE}; name one of those, or pass --app-image with an image the node has.`),
+    );
     const target: Target = {
       info: {
         provider: 'local',
@@ -76,6 +100,7 @@ export const localProvider: Provider = {
       controls: { restartRuntime: () => node.restartContainerd() },
       node: new ShellNodeView(new CriInspector(node.client), new LocalShell(), { ipamDirs: [path.join(layout.cniIpamDir, layout.networkName)] }),
     };
+    startedUp = true;
     return { targets: [target], leaks: () => node.leaks() };
   },
 };

@@ -27,6 +27,8 @@ export interface RunOptions {
   nodes?: string;
   parallel?: number;
   k3sImage?: string;
+  /** Directory of pod fixtures (default fixtures/pods). */
+  fixtures?: string;
 }
 
 export interface ProviderContext {

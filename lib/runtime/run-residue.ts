@@ -4,7 +4,8 @@
  * The same finder serves the leak check at the end of a run and the clean-up of a killed run's
  * leftovers, so "ours" means one thing everywhere and nothing else is ever touched.
  */
-import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, readlink, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { RunLayout } from './run-layout.ts';
@@ -15,12 +16,27 @@ export interface Residue {
   mounts: string[];
   links: string[];
   cniCache: string[];
+  /** Socket files of the run's shims under /run/containerd/s (a SIGKILLed shim leaves its socket). */
+  shimSockets: string[];
   cgroups: string[];
   runDir: boolean;
 }
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 const CNI_CACHE = '/var/lib/cni/results';
+const SHIM_SOCKET_DIR = '/run/containerd/s';
+
+/**
+ * Programs the embedded node runs. A process of any other program (a `tail -f` of the run's
+ * log, a shell cd'ed into it) is never taken for ours by its command line alone, so it is never
+ * killed; processes in the run's cgroups are ours whatever they run.
+ */
+const NODE_PROGRAMS = /^(containerd|containerd-shim.*|runc|ctr)$/;
+
+async function programOf(pid: number, argv0: string): Promise<string[]> {
+  const exe = await readlink(`/proc/${pid}/exe`).catch(() => '');
+  return [path.basename(exe.replace(/ \(deleted\)$/, '')), path.basename(argv0)];
+}
 
 async function listDir(dir: string): Promise<string[]> {
   try {
@@ -53,8 +69,11 @@ async function runProcesses(layout: RunLayout, cgroups: string[]): Promise<Resid
     if (pid === process.pid) continue;
     const stat = await readText(`/proc/${pid}/stat`);
     if (!stat || /^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) continue;
-    const command = ((await readText(`/proc/${pid}/cmdline`)) ?? '').split('\0').filter(Boolean).join(' ');
-    if (inCgroups.has(pid) || command.includes(layout.dir)) found.push({ pid, command: command || `[pid ${pid}]` });
+    const argv = ((await readText(`/proc/${pid}/cmdline`)) ?? '').split('\0').filter(Boolean);
+    const command = argv.join(' ');
+    const namesRun = argv.some((arg) => arg === layout.dir || arg.startsWith(layout.dir + '/'));
+    const ours = inCgroups.has(pid) || (namesRun && (await programOf(pid, argv[0] ?? '')).some((program) => NODE_PROGRAMS.test(program)));
+    if (ours) found.push({ pid, command: command || `[pid ${pid}]` });
   }
   return found;
 }
@@ -77,6 +96,24 @@ async function runCgroups(layout: RunLayout): Promise<string[]> {
   return found;
 }
 
+/**
+ * containerd 1.6 puts a shim's socket at /run/containerd/s/<sha256(address/namespace/id)> (its
+ * runtime/v2/shim SocketAddress), outside any directory it is given. The ids are the task bundles
+ * under the run's state directory; a socket exists only while the shim runs or after it was killed.
+ */
+async function shimSockets(layout: RunLayout): Promise<string[]> {
+  const tasks = path.join(layout.state, 'io.containerd.runtime.v2.task');
+  const found: string[] = [];
+  for (const namespace of await listDir(tasks)) {
+    for (const id of await listDir(path.join(tasks, namespace))) {
+      const digest = createHash('sha256').update(path.join(layout.socket, namespace, id)).digest('hex');
+      const socket = path.join(SHIM_SOCKET_DIR, digest);
+      if (!found.includes(socket) && (await stat(socket).then(() => true, () => false))) found.push(socket);
+    }
+  }
+  return found;
+}
+
 export async function findResidue(layout: RunLayout): Promise<Residue> {
   const cgroups = await runCgroups(layout);
   const mounts = ((await readText('/proc/self/mounts')) ?? '')
@@ -95,7 +132,7 @@ export async function findResidue(layout: RunLayout): Promise<Residue> {
     if (name.startsWith(`${layout.networkName}-`) || ((await readText(file)) ?? '').includes(layout.dir)) cniCache.push(file);
   }
   const runDir = (await listDir(path.dirname(layout.dir))).includes(path.basename(layout.dir));
-  return { processes: await runProcesses(layout, cgroups), mounts, links, cniCache, cgroups, runDir };
+  return { processes: await runProcesses(layout, cgroups), mounts, links, cniCache, shimSockets: await shimSockets(layout), cgroups, runDir };
 }
 
 export function describeResidue(residue: Residue): string[] {
@@ -104,6 +141,7 @@ export function describeResidue(residue: Residue): string[] {
     ...residue.mounts.map((m) => `mount ${m}`),
     ...residue.links.map((l) => `link ${l}`),
     ...residue.cniCache.map((f) => `CNI cache ${f}`),
+    ...residue.shimSockets.map((s) => `shim socket ${s}`),
     ...residue.cgroups.map((c) => `cgroup ${c}`),
     ...(residue.runDir ? ['run directory'] : []),
   ];
@@ -127,6 +165,7 @@ export async function removeResidue(layout: RunLayout): Promise<string[]> {
   }
   for (const link of residue.links) await execa('ip', ['link', 'del', link], { reject: false });
   for (const file of residue.cniCache) await rm(file, { force: true });
+  for (const socket of residue.shimSockets) await rm(socket, { force: true });
   for (const cgroup of residue.cgroups) {
     // A cgroup can be removed only once the kernel has reaped its killed processes. If it still
     // cannot after the deadline, the leak check that follows names it.
@@ -143,8 +182,13 @@ export async function removeResidue(layout: RunLayout): Promise<string[]> {
       { awaited: `cgroup ${cgroup} removable`, timeoutMs: 2000, intervalMs: 20 },
     ).catch(() => undefined);
   }
-  await rm(layout.dir, { recursive: true, force: true });
-  await removeSharedParentsIfEmpty(layout);
+  // The run directory is what marks the rest as ours. If something could not be removed, keep it,
+  // so the leak check names what is left and a later run sees a dead owner and tries again.
+  const left = await findResidue(layout);
+  if (describeResidue({ ...left, runDir: false }).length === 0) {
+    await rm(layout.dir, { recursive: true, force: true, maxRetries: 3 });
+    await removeSharedParentsIfEmpty(layout);
+  }
   return describeResidue(residue);
 }
 

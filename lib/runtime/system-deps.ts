@@ -40,20 +40,25 @@ export async function missingPackages(requirements: Requirement[]): Promise<stri
   return [...missing];
 }
 
-/** Installs what is missing, or throws one line with the command to run. `say` prints progress. */
-export async function ensurePackages(requirements: Requirement[], say: (line: string) => void): Promise<void> {
+/**
+ * Installs what is missing, or throws one line with the command to run. `say` prints progress.
+ * `aptGet` is where apt-get is looked for (a test points it at nothing to see the refusal).
+ */
+export async function ensurePackages(requirements: Requirement[], say: (line: string) => void, aptGet = '/usr/bin/apt-get'): Promise<void> {
   const missing = await missingPackages(requirements);
   if (missing.length === 0) return;
   const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
-  const canInstall = process.getuid?.() === 0 && (await exists('/usr/bin/apt-get'));
+  const root = process.getuid?.() === 0;
+  const canInstall = root && (await exists(aptGet));
   if (!canInstall) {
-    throw new EnvironmentError(`missing system packages (${missing.join(', ')})`, 'the embedded node is made of them', `Run as root: ${command}`);
+    const todo = root ? `Install them (there is no ${aptGet} to do it): ${command}` : `Run as root: ${command}`;
+    throw new EnvironmentError(`missing system packages (${missing.join(', ')})`, 'the embedded node is made of them', todo);
   }
   say(`installing missing system packages with apt-get: ${missing.join(' ')}`);
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  const update = await execa('apt-get', ['update', '-qq'], { reject: false, env });
+  const update = await execa(aptGet, ['update', '-qq'], { reject: false, env });
   const install = update.exitCode === 0
-    ? await execa('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { reject: false, env })
+    ? await execa(aptGet, ['install', '-y', '-qq', '--no-install-recommends', ...missing], { reject: false, env })
     : update;
   if (install.exitCode !== 0 || (await missingPackages(requirements)).length > 0) {
     const detail = install.stderr.trim().split('\n').slice(-1)[0] ?? 'unknown error';

@@ -1,0 +1,117 @@
+/**
+ * Bad input, each through the real CLI: one line on stderr, exit 2, no stack trace, and nothing
+ * changed on the machine (no run directory left, no bridge left; a run that got as far as making
+ * things removed every one of them).
+ */
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_FIXTURES_DIR } from '../../lib/pods/fixtures.ts';
+import { runCli, tempReportDir, type CliOptions } from './helpers/cli.ts';
+import { changesSince, machineState } from './helpers/machine.ts';
+import { residueOf } from './helpers/residue.ts';
+
+interface Case {
+  name: string;
+  args: () => string[];
+  options?: () => CliOptions;
+  /** The one stderr line, after "pause-conformance: ". */
+  message: RegExp;
+}
+
+let scratch: string;
+
+/** A copy of the fixtures with one file replaced. */
+async function fixturesWith(file: string, text: (original: string) => string): Promise<string> {
+  const dir = await mkdtemp(path.join(scratch, 'fixtures-'));
+  await cp(DEFAULT_FIXTURES_DIR, dir, { recursive: true });
+  await writeFile(path.join(dir, file), text(await readFile(path.join(dir, file), 'utf8')));
+  return dir;
+}
+
+/** The subnet of a route in the main table (eth0's on a usual machine). */
+async function interfaceSubnet(): Promise<string | undefined> {
+  const routes = JSON.parse((await execa('ip', ['-j', '-4', 'route', 'show'], { reject: false })).stdout || '[]') as { dst: string }[];
+  return routes.find((route) => route.dst !== 'default' && route.dst.includes('/'))?.dst;
+}
+
+const fixtureDirs: Record<string, string> = {};
+let refusingSocket = '';
+let eth0Route: string | undefined;
+const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+// A private mount namespace in which containerd and apt-get are not there: the machine's files stay as they are.
+const WITHOUT_CONTAINERD = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind /dev/null "$1" && mount --bind /dev/null "$2" && shift 2 && exec "$@"', 'sh', '/usr/bin/containerd', '/usr/bin/apt-get'];
+
+const CASES: Case[] = [
+  { name: 'unknown provider', args: () => ['run', '--provider', 'nosuch'], message: /^unknown provider "nosuch": known providers are local, cri/ },
+  { name: 'unknown option', args: () => ['run', '--no-such-option'], message: /^bad command line: .*--no-such-option/ },
+  { name: 'unknown command', args: () => ['sprint'], message: /^unknown command "sprint"/ },
+  { name: 'malformed fixture YAML', args: () => ['run', '--fixtures', fixtureDirs['yaml']!], message: /^fixture .*trio\.yaml is not valid YAML: / },
+  { name: 'fixture that is YAML but not a Pod', args: () => ['run', '--fixtures', fixtureDirs['notPod']!], message: /^fixture .*exits\.yaml is not a Pod the harness can run: spec\.containers must be a non-empty list/ },
+  { name: 'fixture directory that does not exist', args: () => ['run', '--fixtures', '/nonexistent/fixtures'], message: /^--fixtures \/nonexistent\/fixtures cannot be read: ENOENT/ },
+  {
+    name: 'fixture asking for an image that is not present',
+    args: () => ['run', '--fixtures', fixtureDirs['image']!, '--report-dir', tempReportDir()],
+    message: /^image localhost\/pause-conformance\/absent:1 is not present on the runtime: fixture .*trio\.yaml \(container alpha\) runs it/,
+  },
+  { name: '--app-image that is not present', args: () => ['run', '--app-image', 'localhost/pause-conformance/absent:2', '--report-dir', tempReportDir()], message: /^image localhost\/pause-conformance\/absent:2 is not present on the runtime/ },
+  { name: '--cri-endpoint that is a file, not a socket', args: () => ['run', '--provider', 'cri', '--cri-endpoint', 'unix:///etc/hostname'], message: /^--cri-endpoint unix:\/\/\/etc\/hostname is not a socket/ },
+  { name: '--cri-endpoint that does not exist', args: () => ['run', '--provider', 'cri', '--cri-endpoint', 'unix:///run/no-such-runtime.sock'], message: /^--cri-endpoint unix:\/\/\/run\/no-such-runtime\.sock does not exist: ENOENT/ },
+  { name: '--cri-endpoint that refuses (socket file, no listener)', args: () => ['run', '--provider', 'cri', '--cri-endpoint', `unix://${refusingSocket}`], message: /^--cri-endpoint unix:\/\/.*refuses\.sock does not answer CRI runtime\.v1: .*UNAVAILABLE/ },
+  { name: '--cri-endpoint that is not a unix socket', args: () => ['run', '--provider', 'cri', '--cri-endpoint', 'tcp://127.0.0.1:1'], message: /^--cri-endpoint tcp:\/\/127\.0\.0\.1:1 is not supported: only unix sockets are/ },
+  { name: '--subnet that overlaps the loopback route', args: () => ['run', '--subnet', '127.0.0.0/8'], message: /^--subnet 127\.0\.0\.0\/8 is already in use on this machine: it overlaps the route to 127\.0\.0\.0\/8/ },
+  { name: '--subnet that overlaps the route of eth0 (a non-default route of the main table)', args: () => ['run', '--subnet', eth0Route ?? 'eth0-has-no-route'], message: /^--subnet \S+ is already in use on this machine: it overlaps the route to / },
+  { name: '--subnet that is not a CIDR', args: () => ['run', '--subnet', '10.1.2.3'], message: /^--subnet 10\.1\.2\.3 is not usable: it must be an IPv4 CIDR/ },
+  { name: 'not root (local)', args: () => ['run'], options: () => ({ wrapper: NOBODY }), message: /^the local provider needs root: / },
+  { name: 'not root (cri)', args: () => ['run', '--provider', 'cri', '--cri-endpoint', 'unix:///run/containerd/containerd.sock'], options: () => ({ wrapper: NOBODY }), message: /^the cri provider needs root: / },
+  {
+    name: 'missing binaries, apt-get cannot install them',
+    args: () => ['run'],
+    options: () => ({ wrapper: WITHOUT_CONTAINERD }),
+    message: /^missing system packages \(containerd\): the embedded node is made of them\. Install them \(there is no \/usr\/bin\/apt-get to do it\): apt-get update && apt-get install -y containerd$/,
+  },
+];
+
+const STACK = /^\s+at .+(:\d+:\d+\)?|\(native\))$/m;
+
+describe('bad input: one line, exit 2, nothing changed', function () {
+  this.timeout(60_000);
+
+  before(async function () {
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'pc-it-bad-'));
+    fixtureDirs['yaml'] = await fixturesWith('trio.yaml', () => 'apiVersion: v1\nkind: Pod\nmetadata: {name: trio\nspec: [\n');
+    fixtureDirs['notPod'] = await fixturesWith('exits.yaml', () => 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: exits\nspec:\n  containers: []\n');
+    fixtureDirs['image'] = await fixturesWith('trio.yaml', (text) => text.replace('image: docker.io/library/busybox:1.36', 'image: localhost/pause-conformance/absent:1'));
+    // A socket file nobody listens on: bound by a process that is then killed.
+    refusingSocket = path.join(scratch, 'refuses.sock');
+    await execa('node', ['-e', "require('net').createServer().listen(process.argv[1], () => process.kill(process.pid, 'SIGKILL'))", refusingSocket], { reject: false });
+    eth0Route = await interfaceSubnet();
+  });
+
+  after(async function () {
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  for (const testCase of CASES) {
+    it(testCase.name, async function () {
+      if (testCase.name.includes('eth0') && !eth0Route) {
+        console.log('      skipped because: this machine has no non-default route in its main table to overlap');
+        this.skip();
+      }
+      const before = await machineState();
+      const result = await runCli(testCase.args(), testCase.options?.());
+      const stderrLines = result.stderr.split('\n').filter((line) => line.trim() !== '');
+      const context = `stderr: ${result.stderr.trim() || '(empty)'}; stdout tail: ${result.stdout.trim().split('\n').slice(-3).join(' | ')}`;
+      expect(result.exitCode, `exit code; ${context}`).to.equal(2);
+      expect(stderrLines, `stderr lines; ${context}`).to.have.length(1);
+      expect(stderrLines[0]).to.match(/^pause-conformance: /);
+      expect(stderrLines[0]!.replace(/^pause-conformance: /, '')).to.match(testCase.message);
+      expect(result.stderr + result.stdout, 'no stack trace').to.not.match(STACK);
+      expect(await changesSince(before), 'left on the machine').to.deep.equal([]);
+      const runId = /^pause-conformance run ([0-9a-f]{8}):/m.exec(result.stdout)?.[1];
+      if (runId) expect(await residueOf(runId), `residue of run ${runId}`).to.deep.equal([]);
+    });
+  }
+});
