@@ -8,7 +8,8 @@ import { EnvironmentError } from '../errors.ts';
 import { parseCrictlFailure, parseCrictlInfo, parseCrictlPods, parseCrictlPs, parseCrictlVersion, type ContainerSummary } from './crictl-parsers.ts';
 import { parseContainerInspect, parseSandboxInspect } from './inspect-parsers.ts';
 import type { NodeShell, ShellResult } from './node-shell.ts';
-import type { ContainerFacts, SandboxFacts } from './node-view.ts';
+import { parseImageInspect } from './image-inspect.ts';
+import type { ContainerFacts, ImageFacts, SandboxFacts } from './node-view.ts';
 import type { PodSandboxLister, RuntimeFacts, RuntimeFactsSource, SandboxSummary } from './runtime-facts.ts';
 import { currentSandbox } from './runtime-facts.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
@@ -55,8 +56,11 @@ export class CrictlInspector implements RuntimeInspector, PodSandboxLister, Runt
     return `${this.shell.describe ? this.shell.describe + ' ' : ''}${this.argv(args).join(' ')}`;
   }
 
-  /** Runs crictl; 'not-found' when the runtime says NotFound, throws CrictlError on any other failure. */
-  private async run(args: string[]): Promise<{ stdout: string } | 'not-found'> {
+  /**
+   * Runs crictl; 'not-found' when the runtime says NotFound (or the message matches `absent`),
+   * throws CrictlError on any other failure.
+   */
+  private async run(args: string[], absent?: RegExp): Promise<{ stdout: string } | 'not-found'> {
     let result: ShellResult;
     try {
       result = await this.shell.run(this.argv(args), { timeoutMs: 30_000 });
@@ -69,7 +73,7 @@ export class CrictlInspector implements RuntimeInspector, PodSandboxLister, Runt
       throw new CrictlError(this.describe(args), 'missing', `exit 127: ${this.base[0]} not found on the node${result.stderr.trim() ? ` (${result.stderr.trim().split('\n').at(-1)})` : ''}`);
     }
     const failure = parseCrictlFailure(result.stderr);
-    if (failure.kind === 'not-found') return 'not-found';
+    if (failure.kind === 'not-found' || absent?.test(failure.message)) return 'not-found';
     throw new CrictlError(this.describe(args), failure.kind, `exit ${result.exitCode}: ${failure.message}`);
   }
 
@@ -95,6 +99,14 @@ export class CrictlInspector implements RuntimeInspector, PodSandboxLister, Runt
     const result = await this.run(['inspect', '-o', 'json', containerId]);
     if (result === 'not-found') return { id: containerId, sandboxId: '', name: '', attempt: 0, state: 'gone' };
     return parseContainerInspect(JSON.parse(result.stdout));
+  }
+
+  /** `crictl inspecti -o json REF`: the image with its config; undefined when the runtime does not have it. */
+  async image(reference: string): Promise<ImageFacts | undefined> {
+    // crictl says `no such image "REF" present` when ImageStatus answers with no image.
+    const result = await this.run(['inspecti', '-o', 'json', reference], /no such image/);
+    if (result === 'not-found') return undefined;
+    return parseImageInspect(JSON.parse(result.stdout));
   }
 
   /** `crictl ps -a` with filters (every state, every attempt the runtime still keeps). */
