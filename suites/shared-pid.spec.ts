@@ -96,6 +96,9 @@ describe('the pod process namespace: shared with pause or one per container', fu
 
       const states: string[] = [];
       const deadlineMs = lifeSeconds * 1000 + 5_000;
+      // Recorded before the wait so that a timeout (a zombie left) still shows what was seen.
+      ev['statesSeen'] = states;
+      ev['timings'] = { deadlineMs };
       const goneAfterMs = await pollUntil(
         async () => {
           const stat = await statInside(pod, 'two', orphanPid);
@@ -105,7 +108,6 @@ describe('the pod process namespace: shared with pause or one per container', fu
         },
         { awaited: `orphan ${orphanPid} exited and reaped (gone from /proc)`, timeoutMs: deadlineMs, intervalMs: 100 },
       );
-      ev['statesSeen'] = states;
       ev['timings'] = { goneAfterSpawnMs: goneAfterMs, deadlineMs };
       ev['summary'] = `orphan ${orphanPid} had ppid 1 (pause), exited after ~${lifeSeconds} s and was gone from /proc ${goneAfterMs} ms after it started (states seen: ${states.join(' ') || 'none'})`;
       expect(goneAfterMs, 'orphan gone no sooner than its sleep ends').to.be.at.least(lifeSeconds * 1000 - 500);

@@ -7,6 +7,7 @@ import { isUserFacing, messageOf, UsageError } from '../errors.ts';
 import type { RunOptions } from '../providers/provider.ts';
 import { allProviders } from '../providers/registry.ts';
 import { EXIT_USAGE, runCommand } from './run-command.ts';
+import { diffCommand } from './diff-command.ts';
 import { loadFixtureDir } from '../pods/fixtures.ts';
 import { setFixturesDir } from '../../suites/context.ts';
 
@@ -84,6 +85,8 @@ Checks the Kubernetes pod sandbox (the pause container) on a target, with eviden
 Commands:
   run    bring a target up, run the conformance checks on it, write the reports, tear it all down
          (options: pause-conformance run --help)
+  diff   compare two reports (before/after an upgrade); exit 1 when a check regressed
+         (options: pause-conformance diff --help)
 
 Examples:
   sudo pause-conformance run
@@ -145,7 +148,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(commandsUsage());
       return 0;
     }
-    if (command !== 'run') throw new UsageError(`unknown command "${command}"`, 'the commands are: run', 'See `pause-conformance --help`.');
+    if (command === 'diff') return await diffCommand(rest);
+    if (command !== 'run') throw new UsageError(`unknown command "${command}"`, 'the commands are: run, diff', 'See `pause-conformance --help`.');
     const options = parseRun(rest);
     if (options === 'help') {
       process.stdout.write(usage());

@@ -5,6 +5,7 @@
  * Every check's one-line evidence follows, folded, for the case where all passed but someone asks why.
  */
 import type { CheckResult, Report, TargetReport } from './report.ts';
+import { describeDrift, sandboxImageDrift } from './sandbox-image-drift.ts';
 
 /** A table cell: pipes escaped, line breaks as <br>, so a message cannot break the table. */
 export function cell(text: string): string {
@@ -88,6 +89,8 @@ export function renderSummary(report: Report): string {
     `Run ${code(report.runId)}, provider ${code(report.provider)}, ${report.startedAt} → ${report.finishedAt} (${seconds(Date.parse(report.finishedAt) - Date.parse(report.startedAt))}), ${report.tool.name} ${report.tool.version} on Node ${report.tool.node}.`,
   );
   if (report.aborted) lines.push('', `**The run ended early:** ${report.aborted}`);
+  const drift = describeDrift(sandboxImageDrift(report.targets));
+  if (drift) lines.push('', `**⚠️ ${drift}**`);
   if (report.steps.length > 0) {
     lines.push('', `Bring-up: ${report.steps.map((s) => `${s.ok ? '' : '❌ '}${s.title} ${s.durationMs} ms`).join(' · ')}`);
   }
