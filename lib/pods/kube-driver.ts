@@ -14,7 +14,7 @@ import type { UndoHandle, UndoStack } from '../cleanup/undo-stack.ts';
 import { KubeApi, requestTimeout } from '../kube/api.ts';
 import { describeApiError } from '../kube/api-errors.ts';
 import { deletePodAndWait, readPod, requirePod, waitForPod } from '../kube/pods.ts';
-import { pollUntil } from '../wait.ts';
+import { pollUntil, WaitTimeoutError } from '../wait.ts';
 import { kubeExec } from './kube-exec.ts';
 import { kubePodFor } from './kube-manifest.ts';
 import { exitVerdict, observeContainerStatus, containerStatus, podApiStatus, runtimeContainerId, startVerdict, type PodApiStatus } from './kube-pod-status.ts';
@@ -121,13 +121,19 @@ export class KubePodDriver implements PodDriver, ApiStatusSource {
       const observed = observeContainerStatus(containerStatus(running, container.name), container.name);
       return { name: container.name, id: observed.id, attempt: observed.attempt };
     });
-    const sandbox = await pollUntil(
-      async () => {
-        const found = await this.options.sandboxes.currentSandbox(uid!, containers.map((c) => c.id));
-        return found?.ready ? { done: true, value: found.id } : { done: false, seen: found ? `sandbox ${found.id.slice(0, 13)} not READY` : 'no sandbox with that pod uid' };
-      },
-      { awaited: `the sandbox of ${this.where(name)} (uid ${uid}) through ${this.options.sandboxes.describe}`, timeoutMs: 20_000, intervalMs: 200 },
-    );
+    let sandbox: string;
+    try {
+      sandbox = await pollUntil(
+        async () => {
+          const found = await this.options.sandboxes.currentSandbox(uid!, containers.map((c) => c.id));
+          return found?.ready ? { done: true, value: found.id } : { done: false, seen: found ? `sandbox ${found.id.slice(0, 13)} not READY` : 'no sandbox with that pod uid' };
+        },
+        { awaited: `the sandbox of ${this.where(name)} (uid ${uid}) through ${this.options.sandboxes.describe}`, timeoutMs: 20_000, intervalMs: 200 },
+      );
+    } catch (error) {
+      if (!(error instanceof WaitTimeoutError)) throw error;
+      throw new Error(`${error.message}: the kubelet runs the pod, but the runtime read there does not show its sandbox (is it the kubelet's runtime? check --cri-endpoint)`);
+    }
     return { name, namespace: this.options.namespace, uid, sandboxId: sandbox, containers, manifest, createdAtMs, readyAtMs };
   }
 

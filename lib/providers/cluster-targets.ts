@@ -10,14 +10,16 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApi, requestTimeout } from '../kube/api.ts';
 import { createNamespace, namespaceExists, runNamespaceName, waitForDefaultServiceAccount } from '../kube/namespace.ts';
 import { chooseNodes, differences, listNodes, splitRuntimeVersion, type NodeSummary } from '../kube/nodes.ts';
+import { matchPodsToSandboxes, runningPodsOnNode } from '../kube/same-node.ts';
+import { EnvironmentError } from '../errors.ts';
 import { CrictlInspector } from '../node/crictl-inspector.ts';
 import { parseIpLinkJson } from '../node/ip-link.ts';
 import type { NodeShell } from '../node/node-shell.ts';
-import { currentSandbox, hasPodSandboxLister, hasRuntimeFacts, type RuntimeFacts } from '../node/runtime-facts.ts';
+import { currentSandbox, hasPodSandboxLister, hasRuntimeFacts, type PodSandboxLister, type RuntimeFacts } from '../node/runtime-facts.ts';
 import type { RuntimeInspector } from '../node/runtime-inspector.ts';
 import { ShellNodeView } from '../node/shell-node-view.ts';
 import { KubePodDriver, type NodeSandboxFinder } from '../pods/kube-driver.ts';
-import { LABEL_POD_UID, LABEL_RUN } from '../pods/translate.ts';
+import { LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_RUN } from '../pods/translate.ts';
 import type { Target, TargetControls } from '../target.ts';
 import { pollUntil, WaitTimeoutError } from '../wait.ts';
 import type { ProviderContext, StartedProvider } from './provider.ts';
@@ -79,6 +81,24 @@ async function linksVisible(shell: NodeShell): Promise<boolean> {
   }
 }
 
+/**
+ * Fails in one line when the runtime the node shell reads has none of the pods the API says run
+ * on that node: the shell is on another machine, or crictl talks to another runtime.
+ */
+async function checkSameRuntime(api: KubeApi, nodeName: string, inspector: RuntimeInspector & PodSandboxLister, shell: NodeShell): Promise<void> {
+  const pods = await runningPodsOnNode(api, nodeName);
+  // Nothing to compare with (no pods there yet, or no right to list them): the first pod's sandbox lookup will tell.
+  if (!pods || pods.length === 0) return;
+  const { seen, missing } = matchPodsToSandboxes(pods, await inspector.listPodSandboxes({}));
+  if (seen.length > 0) return;
+  const examples = missing.slice(0, 3).map((pod) => `${pod.namespace}/${pod.name}`).join(', ');
+  throw new EnvironmentError(
+    `the runtime read through ${shell.describe || 'this machine'} is not the one node ${nodeName}'s kubelet uses`,
+    `none of the ${pods.length} pods running there (${examples}${missing.length > 3 ? ', ...' : ''}) has a sandbox in it`,
+    "Pass --cri-endpoint with the kubelet's runtime socket (its --container-runtime-endpoint), and run on that node.",
+  );
+}
+
 interface NodeAccess {
   node: NodeSummary;
   shell: NodeShell;
@@ -109,6 +129,7 @@ export async function startClusterTargets(context: ProviderContext, access: Clus
     const shell = await context.step(`node shell on ${node.name}`, () => access.nodeShell(node.name));
     const inspector = access.inspector ? await access.inspector(shell, node.name) : new CrictlInspector(shell, context.options.criEndpoint ? { endpoint: context.options.criEndpoint } : {});
     if (inspector instanceof CrictlInspector) await context.step(`crictl reaches the runtime on ${node.name}`, () => inspector.checkReachable());
+    if (hasPodSandboxLister(inspector)) await context.step(`the runtime read on ${node.name} is its kubelet's`, () => checkSameRuntime(api, node.name, inspector, shell));
     const entry: NodeAccess = { node, shell, inspector };
     if (hasRuntimeFacts(inspector)) entry.facts = await context.step(`runtime facts of ${node.name}`, () => inspector.runtimeFacts());
     nodes.push(entry);
@@ -123,7 +144,8 @@ export async function startClusterTargets(context: ProviderContext, access: Clus
       try {
         await pollUntil(
           async () => {
-            const ready = (await inspector.listPodSandboxes({ [LABEL_RUN]: runId })).filter((sandbox) => sandbox.state === 'ready');
+            // Only the run namespace's: a probe pod (same run label, own namespace) is still running now.
+            const ready = (await inspector.listPodSandboxes({ [LABEL_RUN]: runId, [LABEL_POD_NAMESPACE]: namespace })).filter((sandbox) => sandbox.state === 'ready');
             return ready.length === 0 ? { done: true, value: undefined } : { done: false, seen: ready.map((s) => `${s.podName ?? '?'} ${s.id.slice(0, 13)}`).join(', ') };
           },
           { awaited: `no READY sandbox of run ${runId} on node ${node.name}`, timeoutMs: SANDBOX_STOP_TIMEOUT_MS, intervalMs: 500 },
@@ -133,7 +155,9 @@ export async function startClusterTargets(context: ProviderContext, access: Clus
       }
     }
   });
-  await context.step(`namespace ${namespace} created`, () => createNamespace(api, context.undo, namespace, runId));
+  // The fixtures include host-network and host-IPC pods, which a baseline or restricted Pod
+  // Security level (a cluster default on some distributions) would refuse.
+  await context.step(`namespace ${namespace} created`, () => createNamespace(api, context.undo, namespace, runId, { 'pod-security.kubernetes.io/enforce': 'privileged' }));
   await context.step(`namespace ${namespace} ready for pods`, () => waitForDefaultServiceAccount(api, namespace));
 
   const targets: Target[] = [];

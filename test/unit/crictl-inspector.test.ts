@@ -45,6 +45,12 @@ describe('CrictlInspector (crictl command lines, recorded answers)', function ()
     expect(shell.calls).to.deep.equal([`${C} inspectp -o json ${TRIO_SANDBOX_0}`]);
   });
 
+  it('reads the replacement sandbox the kubelet made after pause died (attempt 1, new pause and IP)', async function () {
+    const id = '36aafaac2374891ef4fd254a7873eb0c7a82f4584c917f8901d127029f7aa358';
+    const shell = new ReplayShell({ [`${C} inspectp -o json ${id}`]: ok('3a-after-crictl-inspectp-new-sandbox.json') });
+    expect(await new CrictlInspector(shell, { endpoint: ENDPOINT }).sandbox(id)).to.include({ id, state: 'ready', attempt: 1, pausePid: 21819, ip: '10.244.77.19' });
+  });
+
   it("reports a sandbox the runtime no longer knows (NotFound, exit 1) as 'gone'", async function () {
     const shell = new ReplayShell({ [`${C} inspectp -o json 0123456789ab`]: failed('err-crictl-inspectp-unknown-id') });
     expect(await new CrictlInspector(shell, { endpoint: ENDPOINT }).sandbox('0123456789ab')).to.deep.equal({ id: '0123456789ab', state: 'gone', attempt: 0, labels: {} });

@@ -88,3 +88,15 @@ describe('crictl parsers (recorded crictl 1.36 output)', function () {
     expect(() => parseCrictlPs('{}')).to.throw(CrictlOutputError, /no "containers" list/);
   });
 });
+
+describe('is the runtime read the kubelet\'s (recorded crictl pods + kubectl get pod)', function () {
+  it('finds the API pod among the sandboxes `crictl pods -o json` lists, by pod uid', async function () {
+    const { matchPodsToSandboxes } = await import('../../lib/kube/same-node.ts');
+    const trio = JSON.parse(recorded('kubectl-get-pod-trio.json')) as { metadata: { namespace: string; name: string; uid: string } };
+    const apiPods = [{ namespace: trio.metadata.namespace, name: trio.metadata.name, uid: trio.metadata.uid }];
+    const listed = parseCrictlPods(recorded('crictl-pods.json'));
+    expect(matchPodsToSandboxes(apiPods, listed).seen.map((p) => p.name)).to.deep.equal(['trio']);
+    // Another runtime (here: one with no pods) sees none of them.
+    expect(matchPodsToSandboxes(apiPods, parseCrictlPods(recorded('empty-crictl-pods.json'))).missing.map((p) => p.name)).to.deep.equal(['trio']);
+  });
+});
