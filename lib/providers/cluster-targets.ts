@@ -11,8 +11,9 @@ import { KubeApi, requestTimeout } from '../kube/api.ts';
 import { createNamespace, namespaceExists, runNamespaceName, waitForDefaultServiceAccount } from '../kube/namespace.ts';
 import { chooseNodes, differences, listNodes, splitRuntimeVersion, type NodeSummary } from '../kube/nodes.ts';
 import { matchPodsToSandboxes, runningPodsOnNode } from '../kube/same-node.ts';
-import { EnvironmentError } from '../errors.ts';
-import { CrictlInspector } from '../node/crictl-inspector.ts';
+import { EnvironmentError, isUserFacing } from '../errors.ts';
+import { describeApiError } from '../kube/api-errors.ts';
+import { CrictlError, CrictlInspector } from '../node/crictl-inspector.ts';
 import { parseIpLinkJson } from '../node/ip-link.ts';
 import type { NodeShell } from '../node/node-shell.ts';
 import { currentSandbox, hasPodSandboxLister, hasRuntimeFacts, type PodSandboxLister, type RuntimeFacts } from '../node/runtime-facts.ts';
@@ -99,6 +100,17 @@ async function checkSameRuntime(api: KubeApi, nodeName: string, inspector: Runti
   );
 }
 
+/** Runs a start-up step whose failures (crictl, API) the user must be able to act on: one line, exit 2. */
+async function userFacing<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isUserFacing(error)) throw error;
+    const detail = error instanceof CrictlError ? error.message : describeApiError(error);
+    throw new EnvironmentError(what, detail, 'Check the node shell, crictl on the node and the cluster, then run again.');
+  }
+}
+
 interface NodeAccess {
   node: NodeSummary;
   shell: NodeShell;
@@ -129,9 +141,11 @@ export async function startClusterTargets(context: ProviderContext, access: Clus
     const shell = await context.step(`node shell on ${node.name}`, () => access.nodeShell(node.name));
     const inspector = access.inspector ? await access.inspector(shell, node.name) : new CrictlInspector(shell, context.options.criEndpoint ? { endpoint: context.options.criEndpoint } : {});
     if (inspector instanceof CrictlInspector) await context.step(`crictl reaches the runtime on ${node.name}`, () => inspector.checkReachable());
-    if (hasPodSandboxLister(inspector)) await context.step(`the runtime read on ${node.name} is its kubelet's`, () => checkSameRuntime(api, node.name, inspector, shell));
+    if (hasPodSandboxLister(inspector)) {
+      await context.step(`the runtime read on ${node.name} is its kubelet's`, () => userFacing(`cannot compare the pods of node ${node.name} with its runtime`, () => checkSameRuntime(api, node.name, inspector, shell)));
+    }
     const entry: NodeAccess = { node, shell, inspector };
-    if (hasRuntimeFacts(inspector)) entry.facts = await context.step(`runtime facts of ${node.name}`, () => inspector.runtimeFacts());
+    if (hasRuntimeFacts(inspector)) entry.facts = await context.step(`runtime facts of ${node.name}`, () => userFacing(`cannot read the runtime of node ${node.name}`, () => inspector.runtimeFacts()));
     nodes.push(entry);
   }
 

@@ -96,6 +96,9 @@ describe('is the runtime read the kubelet\'s (recorded crictl pods + kubectl get
     const apiPods = [{ namespace: trio.metadata.namespace, name: trio.metadata.name, uid: trio.metadata.uid }];
     const listed = parseCrictlPods(recorded('crictl-pods.json'));
     expect(matchPodsToSandboxes(apiPods, listed).seen.map((p) => p.name)).to.deep.equal(['trio']);
+    // A static pod's API copy (mirror pod) has its own uid; its sandbox carries the kubelet's, named by kubernetes.io/config.mirror.
+    const sharedPid = listed.find((s) => s.podName === 'shared-pid')!;
+    expect(matchPodsToSandboxes([{ namespace: 'pc-rec', name: 'mirror', uid: 'api-side-uid', kubeletUid: sharedPid.podUid! }], listed).seen).to.have.length(1);
     // Another runtime (here: one with no pods) sees none of them.
     expect(matchPodsToSandboxes(apiPods, parseCrictlPods(recorded('empty-crictl-pods.json'))).missing.map((p) => p.name)).to.deep.equal(['trio']);
   });
