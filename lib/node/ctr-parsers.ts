@@ -1,0 +1,299 @@
+/**
+ * Parsers for containerd's own CLI (ctr) as a window on the CRI plugin's pods, where no crictl
+ * ships (microk8s). ctr knows containers and tasks, not sandboxes; the CRI plugin keeps what
+ * crictl would show in three places ctr can read:
+ * - container labels (io.cri-containerd.kind=sandbox|container, io.kubernetes.*),
+ * - a base64 JSON "extension" on each container (io.cri-containerd.sandbox.metadata holds the
+ *   sandbox config, NetNSPath and IP; io.cri-containerd.container.metadata holds SandboxID and the
+ *   container config with its attempt),
+ * - the OCI spec (linux.namespaces: the netns path), and `ctr tasks ls` (pid and status).
+ * A container's exit code and start/finish times live only in the CRI status file
+ * (<containerd root>/io.containerd.grpc.v1.cri/containers/<id>/status), parsed here too.
+ * Fixtures: ctr 1.6.20 outputs from shared/recorded and from the embedded node (fixtures/recorded).
+ */
+import { netnsPathFromSpec } from './inspect-parsers.ts';
+import type { ContainerFacts, SandboxFacts } from './node-view.ts';
+import type { SandboxSummary } from './runtime-facts.ts';
+
+type Json = unknown;
+
+function record(value: Json): Record<string, Json> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, Json>) : {};
+}
+
+function text(value: Json): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function integer(value: Json): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function stringRecord(value: Json): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, item] of Object.entries(record(value))) if (typeof item === 'string') out[key] = item;
+  return out;
+}
+
+/** Thrown when ctr printed something other than what the command prints; names the command. */
+export class CtrOutputError extends Error {
+  constructor(what: string, detail: string) {
+    super(`ctr ${what} printed something unexpected: ${detail}`);
+    this.name = 'CtrOutputError';
+  }
+}
+
+/**
+ * A ctr table: a header line of upper-case column names, then one row per line. Cells never hold
+ * spaces (ids, image refs, runtime names, pids, statuses), so whitespace splits them.
+ */
+function parseTable(output: string, header: string[], what: string): string[][] {
+  const lines = output.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+  const first = lines[0]?.split(/\s+/) ?? [];
+  if (lines.length === 0 || first.join(' ') !== header.join(' ')) {
+    throw new CtrOutputError(what, `expected the header "${header.join(' ')}", got ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
+  }
+  return lines.slice(1).map((line) => line.split(/\s+/));
+}
+
+export interface CtrContainerRow {
+  id: string;
+  image: string;
+  runtime: string;
+}
+
+/** `ctr containers ls [filter]`: CONTAINER IMAGE RUNTIME. */
+export function parseCtrContainersLs(output: string): CtrContainerRow[] {
+  return parseTable(output, ['CONTAINER', 'IMAGE', 'RUNTIME'], 'containers ls').map((cells) => {
+    const [id = '', image = '', runtime = ''] = cells;
+    return { id, image, runtime };
+  });
+}
+
+export type CtrTaskStatus = 'RUNNING' | 'STOPPED' | 'CREATED' | 'PAUSED' | 'PAUSING' | 'UNKNOWN';
+
+export interface CtrTaskRow {
+  id: string;
+  pid: number;
+  status: CtrTaskStatus;
+}
+
+const TASK_STATUSES = new Set<string>(['RUNNING', 'STOPPED', 'CREATED', 'PAUSED', 'PAUSING', 'UNKNOWN']);
+
+/** `ctr tasks ls`: TASK PID STATUS. The CRI plugin deletes a task once its process exits. */
+export function parseCtrTasksLs(output: string): Map<string, CtrTaskRow> {
+  const tasks = new Map<string, CtrTaskRow>();
+  for (const [id = '', pid = '', status = ''] of parseTable(output, ['TASK', 'PID', 'STATUS'], 'tasks ls')) {
+    if (!/^\d+$/.test(pid)) throw new CtrOutputError('tasks ls', `pid ${JSON.stringify(pid)} of task ${id} is not a number`);
+    tasks.set(id, { id, pid: Number(pid), status: (TASK_STATUSES.has(status) ? status : 'UNKNOWN') as CtrTaskStatus });
+  }
+  return tasks;
+}
+
+/** `ctr version`: the Server section's Version, e.g. "1.6.20~ds1". */
+export function parseCtrServerVersion(output: string): string | undefined {
+  const server = output.split(/^Server:\s*$/m)[1];
+  return server ? /^\s*Version:\s*(\S+)/m.exec(server)?.[1] : undefined;
+}
+
+/** ctr's message for an id the containerd namespace does not hold. */
+export function isCtrNotFound(stderr: string): boolean {
+  return /: not found\s*$/.test(stderr.trim());
+}
+
+/** The CRI plugin's metadata extension of a container (base64 JSON), or {} when absent. */
+export function criExtension(info: Record<string, Json>, key: string): Record<string, Json> {
+  const value = text(record(record(info['Extensions'])[key])['value']);
+  if (!value) return {};
+  try {
+    return record(record(JSON.parse(Buffer.from(value, 'base64').toString('utf8')))['Metadata']);
+  } catch {
+    return {};
+  }
+}
+
+export const SANDBOX_METADATA = 'io.cri-containerd.sandbox.metadata';
+export const CONTAINER_METADATA = 'io.cri-containerd.container.metadata';
+export const CRI_KIND_LABEL = 'io.cri-containerd.kind';
+
+export interface CtrContainerInfo {
+  id: string;
+  /** 'sandbox' for a pod's pause container, 'container' for an app container (CRI label). */
+  kind: string | undefined;
+  labels: Record<string, string>;
+  image: string;
+  createdAtNs: bigint;
+  netnsPath: string | undefined;
+  annotations: Record<string, string>;
+  /** The decoded CRI metadata extension (sandbox or container). */
+  metadata: Record<string, Json>;
+}
+
+/** RFC 3339 with up to 9 fractional digits (Go's time.Time JSON) -> ns since the epoch. */
+export function rfc3339Nanoseconds(value: string | undefined): bigint {
+  const match = value ? /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(value) : null;
+  if (!match) return 0n;
+  const seconds = Date.parse(`${match[1]}${match[3]}`);
+  if (Number.isNaN(seconds)) return 0n;
+  return BigInt(seconds) * 1_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
+}
+
+/** `ctr containers info <id>` JSON -> the parts the inspector uses. */
+export function parseCtrContainerInfo(output: string): CtrContainerInfo {
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(output);
+  } catch (error) {
+    throw new CtrOutputError('containers info', `not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const info = record(parsed);
+  const id = text(info['ID']);
+  if (!id) throw new CtrOutputError('containers info', 'no "ID" field');
+  const labels = stringRecord(info['Labels']);
+  const kind = labels[CRI_KIND_LABEL];
+  const spec = record(info['Spec']);
+  return {
+    id,
+    kind,
+    labels,
+    image: text(info['Image']) ?? '',
+    createdAtNs: rfc3339Nanoseconds(text(info['CreatedAt'])),
+    netnsPath: netnsPathFromSpec(spec),
+    annotations: stringRecord(spec['annotations']),
+    metadata: criExtension(info, kind === 'sandbox' ? SANDBOX_METADATA : CONTAINER_METADATA),
+  };
+}
+
+/** CRI NamespaceMode as the metadata stores it: a proto enum number (omitted = 0 = POD). */
+function namespaceMode(value: Json): string {
+  if (typeof value === 'string') return value;
+  return ['POD', 'CONTAINER', 'NODE', 'TARGET'][integer(value) ?? 0] ?? 'POD';
+}
+
+/**
+ * A sandbox's facts from its ctr info and its task. state follows the task: the CRI plugin
+ * reports a sandbox READY while its pause task runs, and deletes the task when pause exits.
+ * ip follows containerd's own rule: the IP it stored while the netns is still there, "" after
+ * (netnsOpen says whether the netns path still exists on the node).
+ */
+export function sandboxFactsFromCtr(info: CtrContainerInfo, task: CtrTaskRow | undefined, netnsOpen: boolean): SandboxFacts {
+  const config = record(info.metadata['Config']);
+  const metadata = record(config['metadata']);
+  const options = record(record(record(config['linux'])['security_context'])['namespace_options']);
+  const running = task?.status === 'RUNNING';
+  const configLabels = stringRecord(config['labels']);
+  const facts: SandboxFacts = {
+    id: info.id,
+    state: running ? 'ready' : 'notready',
+    attempt: integer(metadata['attempt']) ?? 0,
+    labels: Object.keys(configLabels).length > 0 ? configLabels : withoutCriKind(info.labels),
+    namespaceModes: { network: namespaceMode(options['network']), pid: namespaceMode(options['pid']), ipc: namespaceMode(options['ipc']) },
+  };
+  if (running && task.pid > 0) facts.pausePid = task.pid;
+  const netns = text(info.metadata['NetNSPath']) || info.netnsPath;
+  if (netns) facts.netnsPath = netns;
+  const ip = text(info.metadata['IP']);
+  if (ip !== undefined) facts.ip = netnsOpen ? ip : '';
+  if (info.image) facts.image = info.image;
+  return facts;
+}
+
+function withoutCriKind(labels: Record<string, string>): Record<string, string> {
+  const { [CRI_KIND_LABEL]: _kind, ...rest } = labels;
+  return rest;
+}
+
+/** A sandbox's summary (as `crictl pods` would list it) from its ctr info and task. */
+export function sandboxSummaryFromCtr(info: CtrContainerInfo, task: CtrTaskRow | undefined): SandboxSummary {
+  const facts = sandboxFactsFromCtr(info, task, false);
+  const summary: SandboxSummary = {
+    id: info.id,
+    state: facts.state === 'ready' ? 'ready' : 'notready',
+    attempt: facts.attempt,
+    createdAtNs: info.createdAtNs,
+    labels: facts.labels,
+  };
+  const config = record(record(info.metadata['Config'])['metadata']);
+  const name = text(config['name']) ?? facts.labels['io.kubernetes.pod.name'];
+  const namespace = text(config['namespace']) ?? facts.labels['io.kubernetes.pod.namespace'];
+  const uid = text(config['uid']) ?? facts.labels['io.kubernetes.pod.uid'];
+  if (name) summary.podName = name;
+  if (namespace) summary.podNamespace = namespace;
+  if (uid) summary.podUid = uid;
+  return summary;
+}
+
+export interface CriContainerStatus {
+  state: 'created' | 'running' | 'exited' | 'unknown';
+  pid: number;
+  exitCode: number;
+}
+
+/**
+ * The CRI plugin's status file of a container: {"Version":"v1","Pid":..,"CreatedAt":..,
+ * "StartedAt":..,"FinishedAt":..,"ExitCode":..}. State is derived as the plugin derives it
+ * (containerd pkg/cri/store/container Status.State): finished -> exited, started -> running,
+ * created -> created.
+ */
+export function parseCriContainerStatus(output: string): CriContainerStatus {
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(output);
+  } catch (error) {
+    throw new CtrOutputError('CRI status file', `not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const status = record(parsed);
+  if (status['Version'] !== 'v1') throw new CtrOutputError('CRI status file', `unknown version ${JSON.stringify(status['Version'])}`);
+  const finished = integer(status['FinishedAt']) ?? 0;
+  const started = integer(status['StartedAt']) ?? 0;
+  const created = integer(status['CreatedAt']) ?? 0;
+  const state = finished !== 0 ? 'exited' : started !== 0 ? 'running' : created !== 0 ? 'created' : 'unknown';
+  return { state, pid: integer(status['Pid']) ?? 0, exitCode: integer(status['ExitCode']) ?? 0 };
+}
+
+/**
+ * An app container's facts from its ctr info, its task and (where readable) its CRI status file.
+ * Without the status file, a container with no task is reported 'unknown': ctr alone cannot tell
+ * "created, never started" from "exited" (the plugin deletes the task of an exited container).
+ */
+export function containerFactsFromCtr(info: CtrContainerInfo, task: CtrTaskRow | undefined, status: CriContainerStatus | undefined): ContainerFacts {
+  const config = record(info.metadata['Config']);
+  const metadata = record(config['metadata']);
+  const taskState: ContainerFacts['state'] =
+    task?.status === 'RUNNING' || task?.status === 'PAUSED' || task?.status === 'PAUSING' ? 'running' : task?.status === 'STOPPED' ? 'exited' : task?.status === 'CREATED' ? 'created' : 'unknown';
+  const state = status ? status.state : taskState;
+  const facts: ContainerFacts = {
+    id: info.id,
+    sandboxId: text(info.metadata['SandboxID']) ?? info.annotations['io.kubernetes.cri.sandbox-id'] ?? '',
+    name: info.labels['io.kubernetes.container.name'] ?? text(metadata['name']) ?? info.annotations['io.kubernetes.cri.container-name'] ?? '',
+    attempt: integer(metadata['attempt']) ?? 0,
+    state,
+  };
+  if (state === 'running') {
+    const pid = task?.pid || status?.pid || 0;
+    if (pid > 0) facts.pid = pid;
+  }
+  if (state === 'exited' && status) facts.exitCode = status.exitCode;
+  return facts;
+}
+
+/** The address of `ip -4 -o addr show dev eth0` (one line per address; the first one). */
+export function parseIpv4OfDevice(output: string, device: string): string | undefined {
+  for (const line of output.split('\n')) {
+    const match = /^\d+:\s+(\S+)\s+inet\s+(\d+\.\d+\.\d+\.\d+)\//.exec(line.trim());
+    if (match && match[1] === device) return match[2];
+  }
+  return undefined;
+}
+
+/**
+ * A containerd filter on container labels, as `ctr containers ls` takes it: every label must
+ * match (comma = and). Values are quoted so that any character a label value may hold is literal.
+ */
+export function ctrLabelFilter(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([key, value]) => `labels.${JSON.stringify(key)}==${JSON.stringify(value)}`)
+    .join(',');
+}
