@@ -1,0 +1,82 @@
+/**
+ * Provider `k3s`: a single-node K3s cluster in a privileged container started by
+ * @testcontainers/k3s, stopped at the end. The node is that container: node commands run through
+ * the engine's exec into it, where k3s ships crictl and ctr (its containerd listens on
+ * /run/k3s/containerd/containerd.sock, which k3s' crictl uses by default). The kubeconfig comes
+ * from the container (getKubeConfig) into memory. k3s supervises its own containerd, so the
+ * harness offers no runtime restart here; the suite that needs one says so and skips.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import type { StartedK3sContainer } from '@testcontainers/k3s';
+import { EnvironmentError, messageOf } from '../errors.ts';
+import type { NodeShell } from '../node/node-shell.ts';
+import { TestcontainersExecShell } from '../node/shells/testcontainers-exec-shell.ts';
+import { startClusterTargets, type ClusterAccess } from './cluster-targets.ts';
+import type { Provider, ProviderContext, StartedProvider } from './provider.ts';
+
+/**
+ * The image @testcontainers/k3s runs in its own tests (packages/modules/k3s/Dockerfile); the
+ * module itself has no default. --k3s-image picks another.
+ */
+export const DEFAULT_K3S_IMAGE = 'rancher/k3s:v1.37.1-k3s1';
+
+/** One line when testcontainers finds no Docker-compatible engine to talk to. */
+export async function requireContainerRuntime(): Promise<string> {
+  // Loaded here, not at the top: testcontainers takes ~0.2 s to load, which no other provider should pay.
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  try {
+    const client = await getContainerRuntimeClient();
+    return `${client.info.containerRuntime.host} (engine ${String(client.info.containerRuntime.serverVersion)}, ${client.info.containerRuntime.operatingSystem})`;
+  } catch (error) {
+    throw new EnvironmentError(
+      'no container runtime reachable for testcontainers',
+      messageOf(error).split('\n')[0] ?? 'unknown error',
+      'Start Docker (or a Docker-compatible engine) or point DOCKER_HOST at one; see https://node.testcontainers.org/supported-container-runtimes/.',
+    );
+  }
+}
+
+export const k3sProvider: Provider = {
+  name: 'k3s',
+  summary: 'a K3s cluster in a container started by @testcontainers/k3s (--k3s-image to pick the image)',
+  async start(context: ProviderContext): Promise<StartedProvider> {
+    const { options, undo, step } = context;
+    const image = options.k3sImage ?? DEFAULT_K3S_IMAGE;
+    const engine = await step('container runtime reachable for testcontainers', () => requireContainerRuntime());
+
+    let container: StartedK3sContainer | undefined;
+    // Registered before start; a start that fails part-way is cleaned by testcontainers itself
+    // and, should the process die, by its reaper (everything it makes carries its session label).
+    undo.push(`stop k3s container (${image})`, async () => {
+      await container?.stop();
+    });
+    const { K3sContainer } = await import('@testcontainers/k3s');
+    container = await step(`k3s container started (${image})`, () => new K3sContainer(image).start());
+    const started = container;
+
+    const kubeConfig = new KubeConfig();
+    try {
+      kubeConfig.loadFromString(started.getKubeConfig());
+    } catch (error) {
+      throw new EnvironmentError('the kubeconfig of the k3s container could not be read', messageOf(error).split('\n')[0] ?? 'parse error', `Check the image ${image} is a K3s server image.`);
+    }
+    const shell = new TestcontainersExecShell(started);
+    // k3s names its node after the container's hostname.
+    const hostname = await step('k3s node hostname read', async () => {
+      const result = await shell.run(['cat', '/etc/hostname']);
+      if (result.exitCode !== 0) throw new EnvironmentError('the k3s container cannot be entered', result.stderr.trim() || `exit ${result.exitCode}`, 'Check the engine allows exec into privileged containers.');
+      return result.stdout.trim();
+    });
+
+    const access: ClusterAccess = {
+      providerName: 'k3s',
+      kubeConfig,
+      nodeShell: async (nodeName: string): Promise<NodeShell> => {
+        if (nodeName !== hostname) throw new EnvironmentError(`node ${nodeName} is not the k3s container`, `the container's node is ${hostname}`, 'The k3s provider runs a single-node cluster; select that node.');
+        return shell;
+      },
+      details: { image, engine, container: started.getId().slice(0, 12), runtimeSocket: '/run/k3s/containerd/containerd.sock' },
+    };
+    return startClusterTargets(context, access);
+  },
+};

@@ -1,0 +1,128 @@
+/**
+ * Provider `kind`: a kind cluster, created for the run (and deleted after it unless --keep) or an
+ * existing one (--reuse, never deleted). Nodes are containers of the engine kind uses (docker,
+ * podman or nerdctl, as KIND_EXPERIMENTAL_PROVIDER says); the node view is `<engine> exec` into
+ * them, where crictl and ctr live. The kubeconfig is read from `kind get kubeconfig` into memory:
+ * kind's own writes go to a private temporary file, never to the user's ~/.kube/config.
+ */
+import { stat, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { EnvironmentError, UsageError, messageOf } from '../errors.ts';
+import { ContainerExecShell } from '../node/shells/container-exec-shell.ts';
+import type { NodeShell } from '../node/node-shell.ts';
+import type { TargetControls } from '../target.ts';
+import { startClusterTargets, type ClusterAccess } from './cluster-targets.ts';
+import { kindEngine } from './kind/engine.ts';
+import { clusterNameProblem, KindCli } from './kind/kind-cli.ts';
+import { listNodeContainers, type KindNodeContainer } from './kind/node-containers.ts';
+import type { Provider, ProviderContext, RunOptions, StartedProvider } from './provider.ts';
+import { restartRuntimeAndWait } from './restart-runtime.ts';
+
+/** How long `kind create cluster` waits for the control plane (its --wait), and our own bound on the command. */
+const KIND_WAIT = '5m';
+const CREATE_TIMEOUT_MS = 15 * 60_000;
+
+export function kindClusterName(options: RunOptions, runId: string): string {
+  const name = options.clusterName ?? `pause-conformance-${runId}`;
+  const problem = clusterNameProblem(name);
+  if (problem) throw new UsageError(`--cluster-name ${name} is not a valid kind cluster name`, problem, 'Pass e.g. --cluster-name pause-conformance.');
+  return name;
+}
+
+async function checkConfigFile(file: string | undefined): Promise<void> {
+  if (!file) return;
+  const found = await stat(file).catch(() => undefined);
+  if (!found?.isFile()) throw new UsageError(`--kind-config ${file} is not a file`, 'it is the kind cluster config to create the cluster with', 'Pass e.g. --kind-config fixtures/kind/multi-node.yaml.');
+}
+
+function loadKubeConfig(text: string, cluster: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromString(text);
+  } catch (error) {
+    // The text holds credentials: the message names the command, never the content.
+    throw new EnvironmentError(`the kubeconfig of kind cluster ${cluster} could not be read`, messageOf(error).split('\n')[0] ?? 'parse error', `Check \`kind get kubeconfig --name ${cluster}\` prints a kubeconfig.`);
+  }
+  return kubeConfig;
+}
+
+export const kindProvider: Provider = {
+  name: 'kind',
+  summary: 'a kind cluster (created for the run and deleted after it, or --reuse an existing one)',
+  async start(context: ProviderContext): Promise<StartedProvider> {
+    const { options, undo, step, say } = context;
+    const name = kindClusterName(options, context.runId);
+    await checkConfigFile(options.kindConfig);
+    const engine = kindEngine(process.env['KIND_EXPERIMENTAL_PROVIDER']);
+    const kind = new KindCli({ binary: 'kind', engine, progress: (line) => say(`      kind: ${line}`) });
+
+    const version = await step('kind found', () => kind.version());
+    const existing = await step(`${engine.name} answers (kind get clusters)`, () => kind.clusters());
+    const exists = existing.includes(name);
+    const deletesCluster = !options.reuse && !options.keep;
+
+    if (options.reuse) {
+      if (!exists) throw new EnvironmentError(`kind cluster "${name}" does not exist`, `--reuse runs on an existing cluster (there are: ${existing.join(', ') || 'none'})`, `Create it first (kind create cluster --name ${name}) or drop --reuse.`);
+      say(`  using existing kind cluster ${name} (--reuse: it is left as it is after the run)`);
+    } else {
+      if (exists) throw new UsageError(`kind cluster "${name}" already exists`, 'the run creates its own cluster unless told to reuse one', `Pass --reuse to run on it, or another --cluster-name.`);
+      // kind writes the new cluster's context into a kubeconfig file: a private one, removed after.
+      const scratch = await mkdtemp(path.join(os.tmpdir(), 'pause-conformance-kind-'));
+      undo.push(`remove ${scratch}`, () => rm(scratch, { recursive: true, force: true }));
+      const scratchKubeconfig = path.join(scratch, 'kubeconfig');
+      if (options.keep) {
+        say(`  --keep: kind cluster ${name} stays after the run; delete it with: kind delete cluster --name ${name}`);
+      } else {
+        // Registered before create: a create that fails half-way still leaves containers to delete.
+        undo.push(`delete kind cluster ${name}`, async () => {
+          await kind.delete(name, scratchKubeconfig);
+          // kind delete exits 0 for a cluster it did not find: only the listing proves it is gone.
+          const left = await kind.clusters();
+          if (left.includes(name)) throw new Error(`kind cluster ${name} is still listed by kind get clusters after kind delete cluster`);
+        });
+      }
+      const config = options.kindConfig ? path.resolve(options.kindConfig) : undefined;
+      await step(`kind cluster ${name} created${options.nodeImage ? ` (${options.nodeImage})` : ''}${config ? ` from ${path.basename(config)}` : ''}`, () =>
+        kind.create({ name, ...(options.nodeImage ? { image: options.nodeImage } : {}), ...(config ? { config } : {}), wait: KIND_WAIT, kubeconfig: scratchKubeconfig }, CREATE_TIMEOUT_MS),
+      );
+    }
+
+    const kubeConfig = loadKubeConfig(await step('kubeconfig read (kind get kubeconfig)', () => kind.kubeconfig(name)), name);
+    const nodes = await step(`node containers of ${name} listed`, () => listNodeContainers(engine.binary, name));
+    if (nodes.length === 0) throw new EnvironmentError(`kind cluster ${name} has no node containers`, `${engine.binary} lists none labelled io.x-k8s.kind.cluster=${name}`, 'Check that kind and the harness use the same engine (KIND_EXPERIMENTAL_PROVIDER).');
+
+    const nodeNamed = (nodeName: string): KindNodeContainer => {
+      const node = nodes.find((candidate) => candidate.name === nodeName);
+      if (!node) throw new EnvironmentError(`node ${nodeName} is not a container of kind cluster ${name}`, `its node containers are ${nodes.map((n) => n.name).join(', ')}`, 'Check that --kubeconfig/--cluster-name point at the same cluster.');
+      return node;
+    };
+    const access: ClusterAccess = {
+      providerName: 'kind',
+      kubeConfig,
+      nodeShell: async (nodeName: string): Promise<NodeShell> => new ContainerExecShell(engine.binary, nodeNamed(nodeName).name),
+      controls: (nodeName: string, shell: NodeShell): TargetControls => ({
+        restartRuntime: () => restartRuntimeAndWait({ node: nodeName, shell, restart: ['systemctl', 'restart', 'containerd'], probe: ['crictl', 'version'] }),
+      }),
+      details: {
+        cluster: name,
+        kindVersion: version,
+        engine: `${engine.name} (${engine.reason})`,
+        nodeContainers: nodes.map((node) => `${node.name} (${node.role})`).join(', '),
+        clusterLifecycle: options.reuse ? 'reused (--reuse)' : options.keep ? 'created, kept (--keep)' : 'created and deleted by the run',
+        ...(options.nodeImage ? { nodeImage: options.nodeImage } : {}),
+        ...(options.kindConfig ? { kindConfig: options.kindConfig } : {}),
+      },
+    };
+    const started = await startClusterTargets(context, access);
+    return {
+      targets: started.targets,
+      leaks: async () => {
+        // A cluster the run deleted takes everything of the run with it: what is left is the cluster itself.
+        if (deletesCluster) return (await kind.clusters()).includes(name) ? [`kind cluster ${name} (still listed by kind get clusters)`] : [];
+        return started.leaks();
+      },
+    };
+  },
+};

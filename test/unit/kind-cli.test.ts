@@ -1,0 +1,135 @@
+/**
+ * The kind CLI as the provider drives it: outputs of kind v0.33.0 recorded with and without a
+ * Docker engine (fixtures/recorded/kind-*), the command lines against kind's documented flags
+ * and its own node-listing commands (pkg/cluster/internal/providers/{docker,podman,nerdctl}),
+ * and the engine choice against kind's KIND_EXPERIMENTAL_PROVIDER rules.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { UserFacingError } from '../../lib/errors.ts';
+import { containerExecArgs, ContainerExecShell } from '../../lib/node/shells/container-exec-shell.ts';
+import { kindEngine } from '../../lib/providers/kind/engine.ts';
+import { clusterNameProblem, createClusterArgs, deleteClusterArgs, GET_CLUSTERS_ARGS, getKubeconfigArgs, kindFailureError } from '../../lib/providers/kind/kind-cli.ts';
+import { parseKindClusters, parseKindFailure, parseKindVersion } from '../../lib/providers/kind/kind-parsers.ts';
+import { listNodesArgs, parseNames, roleArgs } from '../../lib/providers/kind/node-containers.ts';
+
+const recorded = (name: string): string => readFileSync(new URL(`../../fixtures/recorded/${name}`, import.meta.url), 'utf8');
+const docker = kindEngine('docker');
+
+describe('kind CLI (recorded kind v0.33.0 output)', function () {
+  describe('parsers', function () {
+    it('reads `kind version`', function () {
+      expect(parseKindVersion(recorded('kind-version.stdout.txt'))).to.deep.equal({ version: 'v0.33.0', go: 'go1.27.2', platform: 'linux/amd64' });
+    });
+
+    it('reads `kind get clusters` with no cluster: exit 0, nothing on stdout, the notice on stderr', function () {
+      expect(recorded('kind-b-engine-no-clusters-get-clusters.exitcode.txt').trim()).to.equal('0');
+      expect(recorded('kind-b-engine-no-clusters-get-clusters.stderr.txt').trim()).to.equal('No kind clusters found.');
+      expect(parseKindClusters(recorded('kind-b-engine-no-clusters-get-clusters.stdout.txt'))).to.deep.equal([]);
+      expect(parseKindClusters('kind\npause-conformance-1a2b3c4d\n')).to.deep.equal(['kind', 'pause-conformance-1a2b3c4d']);
+    });
+
+    it('knows that `kind delete cluster` succeeds for a cluster that does not exist', function () {
+      expect(recorded('kind-b-delete-cluster-nonexistent.exitcode.txt').trim()).to.equal('0');
+      expect(recorded('kind-b-delete-cluster-nonexistent.stderr.txt')).to.not.include('ERROR');
+    });
+
+    it('recognises a docker CLI with no daemon (get clusters and create)', function () {
+      expect(recorded('kind-a1-cli-no-daemon-get-clusters.exitcode.txt').trim()).to.equal('1');
+      for (const file of ['kind-a1-cli-no-daemon-get-clusters.stderr.txt', 'kind-a1-cli-no-daemon-create-cluster.stderr.txt']) {
+        const failure = parseKindFailure(recorded(file));
+        expect(failure.kind, file).to.equal('daemon-down');
+        expect(failure.subject, file).to.equal('unix:///var/run/docker.sock');
+      }
+    });
+
+    it('recognises a missing docker binary (get clusters and create)', function () {
+      for (const file of ['kind-a2-no-docker-binary-get-clusters.stderr.txt', 'kind-a2-no-docker-binary-create-cluster.stderr.txt']) {
+        expect(parseKindFailure(recorded(file)), file).to.include({ kind: 'engine-missing', subject: 'docker' });
+      }
+    });
+
+    it('recognises a node image that cannot be pulled, with the engine\'s reason', function () {
+      const failure = parseKindFailure(recorded('kind-b-engine-create-cluster-no-image.stderr.txt'));
+      expect(failure).to.include({ kind: 'image-pull', subject: 'kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5' });
+      expect(failure.engineSaid).to.match(/^Error response from daemon: Get "https:\/\/registry-1\.docker\.io\/v2\/": dial tcp: lookup registry-1\.docker\.io/);
+    });
+  });
+
+  describe('one line per failure', function () {
+    const cases: [string, RegExp][] = [
+      ['kind-a1-cli-no-daemon-get-clusters.stderr.txt', /^kind get clusters failed: the Docker daemon is not running \(nothing answers at unix:\/\/\/var\/run\/docker\.sock\)\. Start it/],
+      ['kind-a2-no-docker-binary-get-clusters.stderr.txt', /^kind get clusters failed: kind uses docker \(KIND_EXPERIMENTAL_PROVIDER=docker\) and "docker" is not on PATH\. Install Docker/],
+      ['kind-b-engine-create-cluster-no-image.stderr.txt', /^kind get clusters failed: the node image kindest\/node:v1\.37\.0@sha256:a1ed56cf\w+ could not be pulled \(Error response from daemon: .*no such host\)\. Check the network/],
+    ];
+    for (const [file, expected] of cases) {
+      it(`maps ${file}`, function () {
+        const error = kindFailureError('kind get clusters', recorded(file), docker);
+        expect(error).to.be.instanceOf(UserFacingError);
+        expect(error.exitCode).to.equal(2);
+        expect(error.message).to.match(expected);
+        expect(error.message).to.not.include('\n');
+      });
+    }
+
+    it('falls back to kind\'s own ERROR line for anything else', function () {
+      const error = kindFailureError('kind get kubeconfig --name x', "ERROR: could not locate any control plane nodes for cluster named 'x'\n", docker);
+      expect(error.message).to.equal("kind get kubeconfig --name x failed: could not locate any control plane nodes for cluster named 'x'. Run the same command by hand to see kind's full output.");
+    });
+  });
+
+  describe('command lines', function () {
+    it('creates with name, image, config, wait and a private kubeconfig', function () {
+      expect(createClusterArgs({ name: 'pc', image: 'kindest/node:v1.36.4', config: '/r/fixtures/kind/multi-node.yaml', wait: '5m', kubeconfig: '/tmp/k/kubeconfig' })).to.deep.equal([
+        'create', 'cluster', '--name', 'pc', '--image', 'kindest/node:v1.36.4', '--config', '/r/fixtures/kind/multi-node.yaml', '--wait', '5m', '--kubeconfig', '/tmp/k/kubeconfig',
+      ]);
+      expect(createClusterArgs({ name: 'pc', wait: '5m', kubeconfig: '/tmp/k' })).to.deep.equal(['create', 'cluster', '--name', 'pc', '--wait', '5m', '--kubeconfig', '/tmp/k']);
+    });
+
+    it('deletes, lists and reads the kubeconfig the way kind documents', function () {
+      expect(deleteClusterArgs('pc', '/tmp/k')).to.deep.equal(['delete', 'cluster', '--name', 'pc', '--kubeconfig', '/tmp/k']);
+      expect(GET_CLUSTERS_ARGS).to.deep.equal(['get', 'clusters']);
+      expect(getKubeconfigArgs('pc')).to.deep.equal(['get', 'kubeconfig', '--name', 'pc']);
+    });
+
+    it('lists node containers and their roles as kind does', function () {
+      expect(listNodesArgs('pc')).to.deep.equal(['ps', '-a', '--filter', 'label=io.x-k8s.kind.cluster=pc', '--format', '{{.Names}}']);
+      expect(roleArgs('pc-worker')).to.deep.equal(['inspect', '--format', '{{ index .Config.Labels "io.x-k8s.kind.role"}}', 'pc-worker']);
+      expect(parseNames('pc-control-plane\npc-worker\n\npc-worker2\n')).to.deep.equal(['pc-control-plane', 'pc-worker', 'pc-worker2']);
+    });
+
+    it('runs node commands as kind does: exec --privileged <node> argv', function () {
+      expect(containerExecArgs('pc-control-plane', ['crictl', 'inspectp', '-o', 'json', 'abc'])).to.deep.equal(['exec', '--privileged', 'pc-control-plane', 'crictl', 'inspectp', '-o', 'json', 'abc']);
+      expect(new ContainerExecShell('podman', 'pc-control-plane').describe).to.equal('podman exec --privileged pc-control-plane');
+    });
+
+    it('reports an engine binary that is not installed as exit 127, the way a shell does', async function () {
+      const result = await new ContainerExecShell('pause-conformance-no-such-engine', 'pc-control-plane').run(['true']);
+      expect(result.exitCode).to.equal(127);
+      expect(result.stderr).to.match(/ENOENT/);
+    });
+
+    it('accepts kind\'s cluster names and refuses others in one line', function () {
+      expect(clusterNameProblem('pause-conformance-1a2b3c4d')).to.equal(undefined);
+      expect(clusterNameProblem('Bad_Name')).to.match(/lower-case/);
+      expect(clusterNameProblem('a'.repeat(51))).to.match(/at most 50/);
+    });
+  });
+
+  describe('engine', function () {
+    const none = (): boolean => false;
+    it('follows KIND_EXPERIMENTAL_PROVIDER', function () {
+      expect(kindEngine('podman', none)).to.deep.include({ name: 'podman', binary: 'podman' });
+      expect(kindEngine('nerdctl', none)).to.deep.include({ name: 'nerdctl', binary: 'nerdctl' });
+      expect(kindEngine('finch', none)).to.deep.include({ name: 'finch', binary: 'finch' });
+    });
+
+    it('detects like kind when unset or unknown: docker, then nerdctl/finch, then podman; docker when none', function () {
+      expect(kindEngine(undefined, (binary) => binary === 'podman').name).to.equal('podman');
+      expect(kindEngine(undefined, (binary) => binary === 'podman' || binary === 'docker').name).to.equal('docker');
+      expect(kindEngine('rkt', (binary) => binary === 'nerdctl')).to.deep.include({ name: 'nerdctl' });
+      expect(kindEngine('rkt', (binary) => binary === 'nerdctl').reason).to.match(/kind ignores it/);
+      expect(kindEngine(undefined, none)).to.deep.include({ name: 'docker', reason: "kind's default: no engine found on PATH" });
+    });
+  });
+});

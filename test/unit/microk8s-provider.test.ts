@@ -1,0 +1,108 @@
+/**
+ * The microk8s provider's readings and command lines. No microk8s can run here and none was
+ * recorded, so the status texts below are the lines the snap prints, as written in its source
+ * (canonical/microk8s scripts/wrappers/status.py print_pretty/print_short, common/utils.py
+ * exit_if_stopped and exit_if_no_permission): NOT recorded outputs; a real run will tell. The
+ * containerd config is the one the embedded node really runs with (renderContainerdConfig), and
+ * the missing-microk8s case runs for real on a machine without microk8s.
+ */
+import { expect } from 'chai';
+import { UndoStack } from '../../lib/cleanup/undo-stack.ts';
+import { EnvironmentError } from '../../lib/errors.ts';
+import { microk8sCtr } from '../../lib/node/shells/microk8s-shell.ts';
+import { onPath } from '../../lib/providers/kind/engine.ts';
+import { CONTAINERD_SERVICE, microk8sProvider, statusArgs, statusError } from '../../lib/providers/microk8s.ts';
+import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, sandboxImageFromContainerdToml } from '../../lib/providers/microk8s/microk8s-parsers.ts';
+import { renderContainerdConfig } from '../../lib/runtime/containerd-config.ts';
+import { runLayout } from '../../lib/runtime/run-layout.ts';
+
+// As status.py prints them (print_pretty when ready; the other verdicts are single prints).
+const READY = 'microk8s is running\nhigh-availability: no\n  datastore master nodes: 127.0.0.1:19001\n  datastore standby nodes: none\naddons:\n  enabled:\n    dns                  # (core) CoreDNS\n  disabled:\n    ingress              # (core) Ingress controller for external access\n';
+const NOT_READY = 'microk8s is not running. Use microk8s inspect for a deeper inspection.\n';
+const STOPPED = 'microk8s is not running, try microk8s start\n';
+const NO_PERMISSION = "Insufficient permissions to access MicroK8s.\nYou can either try again with sudo or add the user runner to the 'microk8s' group:\n\n    sudo usermod -a -G microk8s runner\n    sudo chown -R $USER ~/.kube\n\nAfter this, reload the user groups either via a reboot or by running 'newgrp microk8s'.\n";
+const CLUSTER_MEMBER = 'This MicroK8s deployment is acting as a node in a cluster.\nPlease use the master node.\n';
+
+describe('microk8s provider', function () {
+  describe('microk8s status', function () {
+    it('reads each verdict from the first line the snap prints', function () {
+      expect(parseMicrok8sStatus(READY)).to.deep.equal({ kind: 'running', line: 'microk8s is running' });
+      expect(parseMicrok8sStatus(NOT_READY).kind).to.equal('not-ready');
+      expect(parseMicrok8sStatus(STOPPED).kind).to.equal('stopped');
+      expect(parseMicrok8sStatus(NO_PERMISSION).kind).to.equal('no-permission');
+      expect(parseMicrok8sStatus(CLUSTER_MEMBER).kind).to.equal('cluster-member');
+      expect(parseMicrok8sStatus('')).to.deep.equal({ kind: 'unknown', line: '(no output)' });
+    });
+
+    it('turns every verdict but "running" into one line with what to do', function () {
+      expect(statusError(READY)).to.equal(undefined);
+      const lines = [NOT_READY, STOPPED, NO_PERMISSION, CLUSTER_MEMBER, 'Traceback (most recent call last):\n'].map((output) => statusError(output, 180)!);
+      for (const error of lines) {
+        expect(error).to.be.instanceOf(EnvironmentError);
+        expect(error.message).to.not.include('\n');
+      }
+      expect(lines[0]!.message).to.equal('microk8s is not ready: microk8s status --wait-ready gave up after 180 s: microk8s is not running. Use microk8s inspect for a deeper inspection. Look at `sudo microk8s inspect`, then retry.');
+      expect(lines[1]!.message).to.match(/^microk8s is stopped: .*Start it: sudo microk8s start/);
+      expect(lines[2]!.message).to.match(/^microk8s refuses this user: Insufficient permissions to access MicroK8s\. Run as root \(sudo\), or add the user to the microk8s group/);
+      expect(lines[3]!.message).to.match(/^this machine is a microk8s worker of another cluster/);
+      expect(lines[4]!.message).to.match(/^microk8s status printed something unexpected: Traceback/);
+    });
+
+    it('waits with a bound: microk8s status --wait-ready --timeout N (without one it waits forever)', function () {
+      expect(statusArgs()).to.deep.equal(['status', '--wait-ready', '--timeout', '180']);
+      expect(statusArgs(30)).to.deep.equal(['status', '--wait-ready', '--timeout', '30']);
+    });
+  });
+
+  describe('the snap', function () {
+    it('reaches the runtime through microk8s ctr in the CRI namespace, and restarts the snap service', function () {
+      expect(microk8sCtr()).to.deep.equal(['microk8s', 'ctr', '--namespace', 'k8s.io']);
+      expect(microk8sCtr('/snap/bin/microk8s')[0]).to.equal('/snap/bin/microk8s');
+      expect(CONTAINERD_SERVICE).to.equal('microk8s.daemon-containerd');
+    });
+
+    it('reads the version line of both formats', function () {
+      expect(parseMicrok8sVersion('MicroK8s v1.32.9 revision 8511\n')).to.equal('v1.32.9 (snap revision 8511)');
+      expect(parseMicrok8sVersion('MicroK8s v1.34.1 revision: 8600\n  - K8s: v1.34.1\n')).to.equal('v1.34.1 (snap revision 8600)');
+      expect(parseMicrok8sVersion('')).to.equal(undefined);
+    });
+
+    it('finds containerd\'s root in the snap\'s args file, ${SNAP_COMMON} expanded', function () {
+      const args = '--config ${SNAP_DATA}/args/containerd.toml\n--root ${SNAP_COMMON}/var/lib/containerd\n--state ${SNAP_COMMON}/run/containerd\n--address ${SNAP_COMMON}/run/containerd.sock\n';
+      expect(containerdRootFromArgs(args)).to.equal('/var/snap/microk8s/common/var/lib/containerd');
+      expect(containerdRootFromArgs('--root=/srv/containerd\n')).to.equal('/srv/containerd');
+      expect(containerdRootFromArgs('')).to.equal('/var/snap/microk8s/common/var/lib/containerd');
+    });
+
+    it('reads the sandbox image of a containerd config (version 2, as the embedded node runs; version 3 pinned_images)', function () {
+      const config = renderContainerdConfig({ layout: runLayout('1a2b3c4d', '/tmp/pc-test'), sandboxImage: 'localhost/pause-conformance/pause:catatonit', cniBinDir: '/usr/lib/cni', runcBinary: '/usr/sbin/runc' });
+      expect(sandboxImageFromContainerdToml(config)).to.equal('localhost/pause-conformance/pause:catatonit');
+      const v3 = "version = 3\n[plugins.'io.containerd.cri.v1.images'.pinned_images]\n  sandbox = 'registry.k8s.io/pause:3.10'\n\n[plugins.'io.containerd.cri.v1.images'.registry]\n  config_path = ''\n";
+      expect(sandboxImageFromContainerdToml(v3)).to.equal('registry.k8s.io/pause:3.10');
+      expect(sandboxImageFromContainerdToml('version = 2\n')).to.equal(undefined);
+    });
+  });
+
+  describe('start', function () {
+    it('says how to install microk8s when it is not there', async function () {
+      if (process.getuid?.() !== 0) {
+        console.log('      (skipped: the provider checks root first; run as root to reach the microk8s check)');
+        this.skip();
+      }
+      if (onPath('microk8s') || onPath('microk8s', '/snap/bin')) {
+        console.log('      (skipped: microk8s is installed here, so it cannot be missing)');
+        this.skip();
+      }
+      const undo = new UndoStack();
+      const error = await microk8sProvider
+        .start({ runId: '1a2b3c4d', options: { provider: 'microk8s', reportDir: 'reports' }, undo, step: (_title, work) => work(), say: () => undefined })
+        .then(
+          () => undefined,
+          (caught: unknown) => caught as Error,
+        );
+      expect(error).to.be.instanceOf(EnvironmentError);
+      expect(error!.message).to.equal('microk8s not found: "microk8s" is not on PATH and /snap/bin/microk8s does not exist. Install it: sudo snap install microk8s --classic (see https://microk8s.io/docs/getting-started).');
+      expect(undo.size).to.equal(0);
+    });
+  });
+});
