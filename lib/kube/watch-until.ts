@@ -52,8 +52,16 @@ export function watchUntil<O extends KubeObject, T>(kubeConfig: KubeConfig, opti
     // A deadline for the whole wait (not a sleep): it ends the watch and names what was missing.
     const deadline = setTimeout(() => finish(new WaitTimeoutError(options.awaited, options.timeoutMs, lastSeen)), options.timeoutMs);
 
+    // decide() may throw (a pod that cannot start): that ends the wait. It must be caught here,
+    // because client-node's Watch swallows whatever its event callback throws.
     const consider = (object: O | undefined): void => {
-      const verdict = options.decide(object);
+      let verdict: Verdict<T>;
+      try {
+        verdict = options.decide(object);
+      } catch (error) {
+        finish(error);
+        return;
+      }
       if (verdict.done) finish(undefined, verdict.value);
       else lastSeen = verdict.seen;
     };
