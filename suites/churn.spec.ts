@@ -5,6 +5,7 @@
  * evidence. Defaults fit a 2-core machine; PC_CHURN_PODS and PC_CHURN_CONCURRENCY override them.
  */
 import { expect } from 'chai';
+import { UsageError } from '../lib/errors.ts';
 import { evidence, skipBecause } from '../lib/report/evidence.ts';
 import type { PodRef } from '../lib/pods/pod-driver.ts';
 import type { NamespaceIds } from '../lib/node/node-view.ts';
@@ -15,10 +16,11 @@ import { observeContainer, observePause } from './observe.ts';
 const DEFAULT_PODS = 12;
 const DEFAULT_CONCURRENCY = 3;
 
+/** Read when the suite file loads, so a bad value is one line and exit 2 before any check runs. */
 function countFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^[1-9]\d{0,3}$/.test(raw)) throw new Error(`${name}=${raw} is not a whole number from 1 to 9999`);
+  if (!/^[1-9]\d{0,3}$/.test(raw)) throw new UsageError(`${name}=${raw} is not a whole number from 1 to 9999`, 'it sets the size of the churn suite', `Unset it (defaults: ${DEFAULT_PODS} pods, ${DEFAULT_CONCURRENCY} at a time) or pass e.g. ${name}=6.`);
   return Number(raw);
 }
 
@@ -49,8 +51,8 @@ async function pool(count: number, concurrency: number, work: (index: number) =>
 describe('scale and churn: many pods made and deleted, nothing left', function () {
   const churned: ChurnedPod[] = [];
   const live = new Set<PodRef>();
-  let pods = DEFAULT_PODS;
-  let concurrency = DEFAULT_CONCURRENCY;
+  const pods = countFromEnv('PC_CHURN_PODS', DEFAULT_PODS);
+  const concurrency = countFromEnv('PC_CHURN_CONCURRENCY', DEFAULT_CONCURRENCY);
 
   after(async function () {
     // Only pods a failed churn left behind; the churn itself deletes every pod it makes.
@@ -72,8 +74,6 @@ describe('scale and churn: many pods made and deleted, nothing left', function (
 
   it('N multi-container pods are created and deleted at concurrency C', async function () {
     const ev = evidence(this);
-    pods = countFromEnv('PC_CHURN_PODS', DEFAULT_PODS);
-    concurrency = countFromEnv('PC_CHURN_CONCURRENCY', DEFAULT_CONCURRENCY);
     const manifest = await fixture('churn');
     const startedAt = Date.now();
     await pool(pods, concurrency, async (index) => {
