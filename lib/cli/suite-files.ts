@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 export const SUITES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'suites');
 
-const ORDER = ['network-namespace', 'ipc-uts', 'container-exits', 'teardown'];
+const ORDER = ['network-namespace', 'ipc-uts', 'container-exits', 'teardown', 'shared-pid', 'host-namespaces', 'sandbox-image', 'pause-dies', 'runtime-restart', 'kubelet-restarts', 'churn'];
 
 export function suiteFiles(): string[] {
   const files = readdirSync(SUITES_DIR).filter((name) => name.endsWith('.spec.ts'));
