@@ -150,6 +150,7 @@ export async function checkApiServer(loaded: LoadedKubeConfig, timeoutMs = 10_00
     if (code && /CERT|SSL|TLS|SELF_SIGNED|ALTNAME|UNABLE_TO/.test(code)) {
       throw new EnvironmentError(`${where} failed the TLS check`, code, "Check the kubeconfig's certificate-authority data matches the cluster.");
     }
-    throw new EnvironmentError(`${where} is unreachable`, describeApiError(error), 'Check the cluster is running and that the kubeconfig points at it.');
+    // fetch quotes the URL it refused, userinfo (user:password@) included: never print that part.
+    throw new EnvironmentError(`${where} is unreachable`, describeApiError(error).replace(/\/\/[^/\s@]*@/g, '//'), 'Check the cluster is running and that the kubeconfig points at it.');
   }
 }

@@ -5,7 +5,8 @@
  * found and removed.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { CriClient } from '../cri/client.ts';
 import type { PodSandboxConfig } from '../cri/types.ts';
 import type { UndoHandle, UndoStack } from '../cleanup/undo-stack.ts';
@@ -56,13 +57,24 @@ export class CriPodDriver implements PodDriver {
     return state;
   }
 
-  /** Stops and removes every sandbox carrying the label, with its containers. */
+  /** Stops and removes every sandbox carrying the label, with its containers and log directory. */
   private async removeSandboxes(labelSelector: Record<string, string>): Promise<void> {
     const sandboxes = await this.client.listPodSandbox({ labelSelector });
     for (const sandbox of sandboxes) {
       await this.client.stopPodSandbox(sandbox.id);
       await this.client.removePodSandbox(sandbox.id);
+      await this.removeLogDirectory(sandbox.metadata);
     }
+  }
+
+  /**
+   * The runtime leaves a pod's log directory behind; kubelet removes it with the pod, and so does
+   * the driver (on a real node it is under /var/log/pods). Only ever one in this run's namespace,
+   * named as sandboxConfigFor names it: <namespace>_<name>_<uid>.
+   */
+  private async removeLogDirectory(metadata: { namespace: string; name: string; uid: string }): Promise<void> {
+    if (!this.options.logRootIsLocal || metadata.namespace !== this.options.namespace) return;
+    await rm(path.join(this.options.logRoot, `${metadata.namespace}_${metadata.name}_${metadata.uid}`), { recursive: true, force: true });
   }
 
   /**
@@ -96,8 +108,12 @@ export class CriPodDriver implements PodDriver {
       cgroupParent: this.options.cgroupParent,
     };
     const sandboxConfig = sandboxConfigFor(manifest, identity);
+    // Registered before anything of the pod exists, the log directory included.
+    const undo = this.options.undo.push(`pod ${manifest.metadata.name} (uid ${uid})`, async () => {
+      await this.removeSandboxes({ [LABEL_POD_UID]: uid });
+      await this.removeLogDirectory(sandboxConfig.metadata);
+    });
     if (this.options.logRootIsLocal) await mkdir(sandboxConfig.logDirectory, { recursive: true, mode: 0o700 });
-    const undo = this.options.undo.push(`pod ${manifest.metadata.name} (uid ${uid})`, () => this.removeSandboxes({ [LABEL_POD_UID]: uid }));
     const sandboxId = await this.client.runPodSandbox(sandboxConfig);
     const state: PodState = { undo, sandboxConfig, identity, containers: new Map() };
     this.pods.set(uid, state);
@@ -190,9 +206,12 @@ export class CriPodDriver implements PodDriver {
     await Promise.all(containers.filter((c) => c.state !== 'CONTAINER_EXITED').map((c) => this.client.stopContainer(c.id, grace)));
     await this.client.stopPodSandbox(pod.sandboxId);
     await this.client.removePodSandbox(pod.sandboxId);
-    this.state(pod).undo.release();
+    const returnedAtMs = Date.now();
+    const state = this.state(pod);
+    await this.removeLogDirectory(state.sandboxConfig.metadata);
+    state.undo.release();
     this.pods.delete(pod.uid);
-    return { calledAtMs, returnedAtMs: Date.now() };
+    return { calledAtMs, returnedAtMs };
   }
 
   async deleteAll(): Promise<void> {

@@ -4,7 +4,8 @@
  * with, creates only pods labelled with this run's id in a CRI namespace of their own, and
  * removes only those. It never imports, pulls or removes an image.
  */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { cgroupDirsNamed, missingDirs, removeIfEmpty } from '../cleanup/created-dirs.ts';
 import os from 'node:os';
 import { CriClient, socketPath } from '../cri/client.ts';
 import { EnvironmentError, UsageError } from '../errors.ts';
@@ -21,6 +22,9 @@ import { LABEL_RUN } from '../pods/translate.ts';
 import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../pods/fixtures.ts';
 
 export const DEFAULT_CRI_APP_IMAGE = 'docker.io/library/busybox:1.36';
+
+/** Where kubelet keeps pod logs on a node, and so where the runtime is told to write them. */
+const POD_LOG_ROOT = '/var/log/pods';
 
 /** Connects to the endpoint or throws one line saying why not. */
 export async function connectCri(endpoint: string): Promise<CriClient> {
@@ -57,10 +61,17 @@ export const criProvider: Provider = {
     const status = await client.status(true);
     const sandboxImage = sandboxImageFromStatusInfo(status.info) ?? 'unknown (runtime does not report it)';
     const appImage = context.options.appImage ?? DEFAULT_CRI_APP_IMAGE;
+    // The driver removes each pod's log directory. The log root, and the cgroup containerd makes
+    // for pods without a cgroup parent (/k8s.io: on a kubelet's node nothing else uses it), go
+    // only if this run made them and nothing else is in them.
+    const createdDirs = await missingDirs([POD_LOG_ROOT, ...(await cgroupDirsNamed('k8s.io'))]);
+    context.undo.push('shared folders this run created (pod log root, default cgroup)', () => removeIfEmpty(createdDirs));
+    const logRootExisted = !createdDirs.includes(POD_LOG_ROOT);
+    const namespace = `pause-conformance-${context.runId}`;
     const pods = new CriPodDriver(client, {
       runId: context.runId,
-      namespace: `pause-conformance-${context.runId}`,
-      logRoot: `/var/log/pods`,
+      namespace,
+      logRoot: POD_LOG_ROOT,
       logRootIsLocal: true,
       cgroupParent: '',
       imageFor: imageMapper(appImage),
@@ -97,9 +108,12 @@ export const criProvider: Provider = {
         try {
           const sandboxes = await checker.listPodSandbox({ labelSelector: { [LABEL_RUN]: context.runId } });
           const containers = await checker.listContainers({ labelSelector: { [LABEL_RUN]: context.runId } });
+          const logDirs = await readdir(POD_LOG_ROOT).then((names) => names, () => undefined);
           return [
             ...sandboxes.map((sandbox) => `sandbox ${sandbox.id} (${sandbox.metadata.name}) still on ${endpoint}`),
             ...containers.map((container) => `container ${container.id} (${container.metadata.name}) still on ${endpoint}`),
+            ...(logDirs ?? []).filter((name) => name.startsWith(`${namespace}_`)).map((name) => `pod log directory ${POD_LOG_ROOT}/${name}`),
+            ...(!logRootExisted && logDirs?.length === 0 ? [`folder ${POD_LOG_ROOT} (created by this run)`] : []),
           ];
         } finally {
           checker.close();

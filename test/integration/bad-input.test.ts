@@ -6,10 +6,10 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_FIXTURES_DIR } from '../../lib/pods/fixtures.ts';
 import { runCli, tempReportDir, type CliOptions } from './helpers/cli.ts';
+import { tempDir } from './helpers/temp-dirs.ts';
 import { changesSince, machineState } from './helpers/machine.ts';
 import { residueOf } from './helpers/residue.ts';
 
@@ -38,6 +38,7 @@ async function interfaceSubnet(): Promise<string | undefined> {
 }
 
 const fixtureDirs: Record<string, string> = {};
+const kubeconfigs: Record<string, string> = {};
 let refusingSocket = '';
 let eth0Route: string | undefined;
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
@@ -66,6 +67,9 @@ const CASES: Case[] = [
   { name: '--subnet that is not a CIDR', args: () => ['run', '--subnet', '10.1.2.3'], message: /^--subnet 10\.1\.2\.3 is not usable: it must be an IPv4 CIDR/ },
   { name: 'not root (local)', args: () => ['run'], options: () => ({ wrapper: NOBODY }), message: /^the local provider needs root: / },
   { name: 'not root (cri)', args: () => ['run', '--provider', 'cri', '--cri-endpoint', 'unix:///run/containerd/containerd.sock'], options: () => ({ wrapper: NOBODY }), message: /^the cri provider needs root: / },
+  { name: 'kubeconfig that does not parse', args: () => ['run', '--provider', 'kubeconfig', '--node-shell', 'local', '--kubeconfig', kubeconfigs['bad']!], message: /^kubeconfig .*bad-kubeconfig\.yaml cannot be used: not valid YAML/ },
+  { name: 'kubeconfig that names a missing context', args: () => ['run', '--provider', 'kubeconfig', '--node-shell', 'local', '--kubeconfig', kubeconfigs['good']!, '--context', 'no-such-context'], message: /^context "no-such-context" is not in .*good-kubeconfig\.yaml: it has "ctx1"/ },
+  { name: 'kubeconfig that does not exist', args: () => ['run', '--provider', 'kubeconfig', '--node-shell', 'local', '--kubeconfig', '/nonexistent/kubeconfig'], message: /^--kubeconfig \/nonexistent\/kubeconfig cannot be read: ENOENT/ },
   {
     name: 'missing binaries, apt-get cannot install them',
     args: () => ['run'],
@@ -80,7 +84,7 @@ describe('bad input: one line, exit 2, nothing changed', function () {
   this.timeout(60_000);
 
   before(async function () {
-    scratch = await mkdtemp(path.join(os.tmpdir(), 'pc-it-bad-'));
+    scratch = tempDir('bad-input');
     fixtureDirs['yaml'] = await fixturesWith('trio.yaml', () => 'apiVersion: v1\nkind: Pod\nmetadata: {name: trio\nspec: [\n');
     fixtureDirs['notPod'] = await fixturesWith('exits.yaml', () => 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: exits\nspec:\n  containers: []\n');
     fixtureDirs['image'] = await fixturesWith('trio.yaml', (text) => text.replace('image: docker.io/library/busybox:1.36', 'image: localhost/pause-conformance/absent:1'));
@@ -88,6 +92,13 @@ describe('bad input: one line, exit 2, nothing changed', function () {
     refusingSocket = path.join(scratch, 'refuses.sock');
     await execa('node', ['-e', "require('net').createServer().listen(process.argv[1], () => process.kill(process.pid, 'SIGKILL'))", refusingSocket], { reject: false });
     eth0Route = await interfaceSubnet();
+    kubeconfigs['bad'] = path.join(scratch, 'bad-kubeconfig.yaml');
+    await writeFile(kubeconfigs['bad'], 'apiVersion: v1\nkind: Config\nclusters: [\n');
+    kubeconfigs['good'] = path.join(scratch, 'good-kubeconfig.yaml');
+    await writeFile(
+      kubeconfigs['good'],
+      'apiVersion: v1\nkind: Config\nclusters:\n- name: c1\n  cluster: {server: "https://127.0.0.1:6443"}\nusers:\n- name: u1\n  user: {token: not-used}\ncontexts:\n- name: ctx1\n  context: {cluster: c1, user: u1}\ncurrent-context: ctx1\n',
+    );
   });
 
   after(async function () {

@@ -5,10 +5,9 @@
  * after X, on a fast machine or a slow one.
  */
 import { execa, type ResultPromise } from 'execa';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp-dirs.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = path.join(REPO, 'bin', 'pause-conformance.js');
@@ -47,7 +46,7 @@ export interface CliOptions {
 
 /** A fresh report directory per run, so runs never overwrite each other's reports. */
 export function tempReportDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'pc-it-report-'));
+  return tempDir('report');
 }
 
 export function startCli(args: string[], options: CliOptions = {}): CliRun {
