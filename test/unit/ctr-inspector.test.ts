@@ -16,6 +16,7 @@ import type { ContainerFacts } from '../../lib/node/node-view.ts';
 import { onPath } from '../../lib/providers/kind/engine.ts';
 import { CriPodDriver } from '../../lib/pods/cri-driver.ts';
 import { loadPodManifest } from '../../lib/pods/manifest.ts';
+import { LABEL_RUN } from '../../lib/pods/translate.ts';
 import type { PodRef } from '../../lib/pods/pod-driver.ts';
 import { startEmbeddedNode, type EmbeddedNode } from '../../lib/runtime/embedded-node.ts';
 import { newRunId } from '../../lib/runtime/run-dir.ts';
@@ -46,6 +47,7 @@ describe('CtrInspector', function () {
     let pod: PodRef;
     let ctr: CtrInspector;
     let cri: CriInspector;
+    let runId: string;
 
     before(async function () {
       if (process.getuid?.() !== 0) {
@@ -53,7 +55,7 @@ describe('CtrInspector', function () {
         this.skip();
       }
       this.timeout(120_000);
-      const runId = newRunId();
+      runId = newRunId();
       const layout = runLayout(runId);
       node = await startEmbeddedNode({ layout, subnet: '10.213.91.0/24', undo, step: (_title, work) => work() });
       pods = new CriPodDriver(node.client, {
@@ -96,6 +98,9 @@ describe('CtrInspector', function () {
     it('lists the pod sandbox by its pod uid label, and the runtime facts', async function () {
       const listed = await ctr.listPodSandboxes({ 'io.kubernetes.pod.uid': pod.uid });
       expect(listed.map((s) => [s.id, s.state, s.podUid])).to.deep.equal([[pod.sandboxId, 'ready', pod.uid]]);
+      // The run label's key holds a "/": the teardown sweep filters on it.
+      expect((await ctr.listPodSandboxes({ [LABEL_RUN]: runId })).map((s) => s.id)).to.deep.equal([pod.sandboxId]);
+      expect((await ctr.listPodSandboxes({})).map((s) => s.id)).to.deep.equal([pod.sandboxId]);
       const facts = await ctr.runtimeFacts();
       const version = await node.client.version();
       expect(facts).to.include({ runtimeName: 'containerd', runtimeVersion: version.runtimeVersion, sandboxImage: node.sandboxImage });
