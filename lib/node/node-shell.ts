@@ -4,6 +4,7 @@
  * are argument arrays, never shell strings built from input.
  */
 import { execa } from 'execa';
+import { runLocalProbe } from './local-fs-probes.ts';
 
 export interface ShellResult {
   stdout: string;
@@ -35,12 +36,14 @@ export async function runChecked(shell: NodeShell, argv: string[], timeoutMs?: n
   return result.stdout;
 }
 
-/** Commands on this machine. */
+/** Commands on this machine. The polled read-only probes (cat, test -e, readlink) read the file system directly: see local-fs-probes.ts. */
 export class LocalShell implements NodeShell {
   readonly describe = '';
   async run(argv: string[], options: { timeoutMs?: number } = {}): Promise<ShellResult> {
     const [file, ...args] = argv;
     if (!file) throw new Error('empty command');
+    const probe = await runLocalProbe(argv);
+    if (probe) return probe;
     const result = await execa(file, args, { reject: false, timeout: options.timeoutMs ?? 30_000, stdin: 'ignore' });
     return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? (result.failed ? 127 : 0) };
   }

@@ -4,11 +4,12 @@
  * shell and the inspector differ.
  */
 import type { NodeShell } from './node-shell.ts';
-import { runChecked } from './node-shell.ts';
+import { LocalShell, runChecked } from './node-shell.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
 import { parseNamespaceLinks } from './inspect-parsers.ts';
 import type { ContainerFacts, HostLink, ImageFacts, NamespaceIds, NodeView, SandboxFacts } from './node-view.ts';
 import { parseIpLinkJson } from './ip-link.ts';
+import { posix } from 'node:path';
 
 const NAMESPACE_KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;
 
@@ -21,6 +22,8 @@ export class ShellNodeView implements NodeView {
   private readonly inspector: RuntimeInspector;
   private readonly shell: NodeShell;
   private readonly ipamDirs: string[];
+  /** The name each followed ifindex had when links were last listed (see link()). */
+  private readonly linkNames = new Map<number, string>();
 
   /** Present only when the inspector can read image configs. */
   readonly image?: (reference: string) => Promise<ImageFacts | undefined>;
@@ -74,8 +77,23 @@ export class ShellNodeView implements NodeView {
   }
 
   async link(ifindex: number): Promise<HostLink | undefined> {
+    const known = this.shell instanceof LocalShell ? this.linkNames.get(ifindex) : undefined;
+    if (known !== undefined) {
+      // On this machine sysfs reads cost no process (local-fs-probes.ts), where listing every link
+      // spawns `ip`: polled by a teardown watch, those spawns were most of the harness's CPU at 16
+      // pods (npm run bench). The link is still there under its name while that name's ifindex
+      // matches; gone, renamed or a reused name falls through to the full listing.
+      const master = await this.shell.run(['readlink', `/sys/class/net/${known}/master`]);
+      const index = await this.shell.run(['cat', `/sys/class/net/${known}/ifindex`]);
+      if (index.exitCode === 0 && Number(index.stdout) === ifindex) {
+        return master.exitCode === 0 ? { name: known, ifindex, master: posix.basename(master.stdout) } : { name: known, ifindex };
+      }
+    }
     const links = parseIpLinkJson(await runChecked(this.shell, ['ip', '-j', 'link', 'show']));
-    return links.find((link) => link.ifindex === ifindex);
+    const found = links.find((link) => link.ifindex === ifindex);
+    if (found) this.linkNames.set(ifindex, found.name);
+    else this.linkNames.delete(ifindex);
+    return found;
   }
 
   async kill(pid: number, signal: 'KILL' | 'TERM'): Promise<void> {
