@@ -13,26 +13,37 @@ export interface FirstSeen {
 }
 
 /**
- * Probes every condition each `intervalMs` until all are true or the deadline passes, and
- * returns when each turned true. A condition still false at the deadline fails the watch with its name.
+ * Probes every condition every `intervalMs` until all are true or the deadline passes, and
+ * returns when each turned true. Each condition is probed on its own loop, so a slow probe (a
+ * runtime call, a spawned command) does not delay when a fast one is seen: in lock-step rounds
+ * every condition was seen as late as the slowest probe of the round (npm run bench measured it).
+ * A condition still false at the deadline fails the watch with every name still pending; a probe
+ * that throws fails it with that error; either way the other loops stop.
  */
 export async function watchFirstSeen(conditions: Record<string, Condition>, startMs: number, options: { timeoutMs: number; intervalMs?: number }): Promise<FirstSeen> {
   const seen: FirstSeen = {};
-  const pending = new Set(Object.keys(conditions));
   const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    await Promise.all(
-      [...pending].map(async (name) => {
-        if (await conditions[name]!()) {
-          seen[name] = Date.now() - startMs;
-          pending.delete(name);
-        }
-      }),
-    );
-    if (pending.size === 0) return seen;
-    if (Date.now() >= deadline) {
-      throw new WaitTimeoutError([...pending].join(', '), options.timeoutMs, `seen so far: ${JSON.stringify(seen)}`);
+  let stopped = false;
+  const watchOne = async (name: string, condition: Condition): Promise<void> => {
+    while (!stopped) {
+      if (await condition()) {
+        seen[name] = Date.now() - startMs;
+        return;
+      }
+      if (Date.now() >= deadline) {
+        const pending = Object.keys(conditions).filter((n) => !(n in seen));
+        throw new WaitTimeoutError(pending.join(', '), options.timeoutMs, `seen so far: ${JSON.stringify(seen)}`);
+      }
+      await delay(options.intervalMs ?? 5);
     }
-    await delay(options.intervalMs ?? 5);
-  }
+  };
+  await Promise.all(
+    Object.entries(conditions).map(([name, condition]) =>
+      watchOne(name, condition).catch((error: unknown) => {
+        stopped = true;
+        throw error;
+      }),
+    ),
+  );
+  return seen;
 }
