@@ -29,9 +29,29 @@ export interface PollOptions {
 /** The result of one probe: done, with a value, or not yet, with what was seen instead. */
 export type Probe<T> = { done: true; value: T } | { done: false; seen: string };
 
+/** A probe still running this long after the deadline ends the wait: it would otherwise hang it. */
+const PROBE_GRACE_MS = 1000;
+
+/** The probe's result, or a timeout error if it has not answered by `limitMs` from now. */
+async function bounded<T>(probe: () => Promise<Probe<T>>, limitMs: number, options: PollOptions, lastSeen: string): Promise<Probe<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new WaitTimeoutError(options.awaited, options.timeoutMs, `${lastSeen}; then a probe that had not answered ${PROBE_GRACE_MS} ms after the deadline`)), limitMs);
+  });
+  const running = probe();
+  // If the deadline wins, the probe may still fail later: that is no longer anyone's news.
+  running.catch(() => undefined);
+  try {
+    return await Promise.race([running, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Polls `probe` until it reports done or the deadline passes. A probe that throws ends the wait
- * with that error: a wait must not hide failures behind retries.
+ * with that error: a wait must not hide failures behind retries. A probe that never answers
+ * (a hung call) ends it too, shortly after the deadline.
  */
 export async function pollUntil<T>(probe: () => Promise<Probe<T>>, options: PollOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
@@ -39,7 +59,7 @@ export async function pollUntil<T>(probe: () => Promise<Probe<T>>, options: Poll
   let lastSeen = 'nothing yet';
   for (;;) {
     options.signal?.throwIfAborted();
-    const result = await probe();
+    const result = await bounded(probe, Math.max(0, deadline - Date.now()) + PROBE_GRACE_MS, options, lastSeen);
     if (result.done) return result.value;
     lastSeen = result.seen;
     if (Date.now() >= deadline) throw new WaitTimeoutError(options.awaited, options.timeoutMs, lastSeen);

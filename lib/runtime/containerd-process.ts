@@ -40,6 +40,19 @@ export async function startContainerd(configFile: string, socket: string, logFil
   const exitedPromise = subprocess.then((result) => {
     exited = `exit code ${result.exitCode ?? 'none'}, signal ${result.signal ?? 'none'}`;
   });
+  // Even SIGKILL can be ignored by a process stuck in the kernel: every wait for the exit is
+  // bounded and says what it waited for.
+  const exitWithin = async (ms: number, after: string): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`containerd (pid ${pid}) did not exit within ${ms / 1000} s of ${after}`)), ms);
+    });
+    try {
+      await Promise.race([exitedPromise, stuck]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   let client: CriClient | undefined;
   try {
@@ -68,7 +81,8 @@ export async function startContainerd(configFile: string, socket: string, logFil
     );
   } catch (error) {
     subprocess.kill('SIGKILL');
-    await exitedPromise;
+    // The start failure is the news; a containerd that will not even die is left to the residue undo.
+    await exitWithin(5_000, 'SIGKILL').catch(() => undefined);
     throw error;
   } finally {
     client?.close();
@@ -82,8 +96,11 @@ export async function startContainerd(configFile: string, socket: string, logFil
         if (exited) return;
         subprocess.kill('SIGTERM');
         const killTimer = setTimeout(() => subprocess.kill('SIGKILL'), 10_000);
-        await exitedPromise;
-        clearTimeout(killTimer);
+        try {
+          await exitWithin(15_000, 'SIGTERM (SIGKILL sent at 10 s)');
+        } finally {
+          clearTimeout(killTimer);
+        }
       })();
       return stopping;
     },

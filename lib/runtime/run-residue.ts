@@ -25,6 +25,8 @@ export interface Residue {
 const CGROUP_ROOT = '/sys/fs/cgroup';
 const CNI_CACHE = '/var/lib/cni/results';
 const SHIM_SOCKET_DIR = '/run/containerd/s';
+/** ip and umount answer in milliseconds; a bound keeps a wedged one from hanging teardown. */
+const COMMAND_TIMEOUT_MS = 30_000;
 
 /**
  * Programs the embedded node runs. A process of any other program (a `tail -f` of the run's
@@ -121,7 +123,8 @@ export async function findResidue(layout: RunLayout): Promise<Residue> {
     .map((line) => line.split(' ')[1] ?? '')
     .map((mountPoint) => mountPoint.replace(/\\040/g, ' '))
     .filter((mountPoint) => mountPoint === layout.dir || mountPoint.startsWith(layout.dir + '/'));
-  const linksJson = await execa('ip', ['-j', 'link', 'show'], { reject: false });
+  const linksJson = await execa('ip', ['-j', 'link', 'show'], { reject: false, timeout: COMMAND_TIMEOUT_MS });
+  if (linksJson.exitCode !== 0) throw new Error(`ip -j link show failed (${linksJson.timedOut ? `no answer within ${COMMAND_TIMEOUT_MS} ms` : `exit ${linksJson.exitCode}`}): ${linksJson.stderr.trim()}`);
   const links: string[] = [];
   for (const link of JSON.parse(linksJson.stdout || '[]') as { ifname: string; master?: string }[]) {
     if (link.ifname === layout.bridgeName || link.master === layout.bridgeName) links.push(link.ifname);
@@ -161,9 +164,9 @@ export async function removeResidue(layout: RunLayout): Promise<string[]> {
     }
   }
   for (const mountPoint of [...residue.mounts].sort((a, b) => b.length - a.length)) {
-    await execa('umount', ['-l', mountPoint], { reject: false });
+    await execa('umount', ['-l', mountPoint], { reject: false, timeout: COMMAND_TIMEOUT_MS });
   }
-  for (const link of residue.links) await execa('ip', ['link', 'del', link], { reject: false });
+  for (const link of residue.links) await execa('ip', ['link', 'del', link], { reject: false, timeout: COMMAND_TIMEOUT_MS });
   for (const file of residue.cniCache) await rm(file, { force: true });
   for (const socket of residue.shimSockets) await rm(socket, { force: true });
   for (const cgroup of residue.cgroups) {

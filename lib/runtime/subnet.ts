@@ -60,7 +60,7 @@ export async function validateSubnet(text: string): Promise<Cidr> {
   if (!cidr || !text.includes('/') || cidr.prefix < 8 || cidr.prefix > 28) {
     throw new UsageError(`--subnet ${text} is not usable`, 'it must be an IPv4 CIDR with a prefix from /8 to /28', `Pass e.g. --subnet ${DEFAULT_SUBNET}.`);
   }
-  const routes = await execa('ip', ['-j', '-4', 'route', 'show', 'table', 'all'], { reject: false });
+  const routes = await execa('ip', ['-j', '-4', 'route', 'show', 'table', 'all'], { reject: false, timeout: 30_000 });
   const clash = routeDestinations(routes.stdout).find((route) => overlaps(route, cidr));
   if (clash) {
     throw new UsageError(`--subnet ${text} is already in use on this machine`, `it overlaps the route to ${clash.text}`, 'Pick a free range with --subnet, e.g. --subnet 10.214.0.0/24.');

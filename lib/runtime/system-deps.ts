@@ -25,6 +25,8 @@ export const LOCAL_NODE_REQUIREMENTS: Requirement[] = [
   { file: '/usr/sbin/ip', debianPackage: 'iproute2' },
 ];
 
+const APT_TIMEOUT_MS = 10 * 60_000;
+
 async function exists(file: string): Promise<boolean> {
   try {
     await access(file, constants.X_OK);
@@ -56,12 +58,14 @@ export async function ensurePackages(requirements: Requirement[], say: (line: st
   }
   say(`installing missing system packages with apt-get: ${missing.join(' ')}`);
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  const update = await execa(aptGet, ['update', '-qq'], { reject: false, env });
+  // Bounded (a held dpkg lock or a dead mirror would wait forever), and the message says so.
+  const options = { reject: false, env, timeout: APT_TIMEOUT_MS } as const;
+  const update = await execa(aptGet, ['update', '-qq'], options);
   const install = update.exitCode === 0
-    ? await execa(aptGet, ['install', '-y', '-qq', '--no-install-recommends', ...missing], { reject: false, env })
+    ? await execa(aptGet, ['install', '-y', '-qq', '--no-install-recommends', ...missing], options)
     : update;
   if (install.exitCode !== 0 || (await missingPackages(requirements)).length > 0) {
-    const detail = install.stderr.trim().split('\n').slice(-1)[0] ?? 'unknown error';
+    const detail = install.timedOut ? `apt-get did not finish within ${APT_TIMEOUT_MS / 60_000} minutes` : (install.stderr.trim().split('\n').slice(-1)[0] ?? 'unknown error');
     throw new EnvironmentError(`installing ${missing.join(', ')} with apt-get failed`, detail, `Run as root: ${command}`);
   }
 }
