@@ -4,7 +4,8 @@
  * made with plain CRI calls and labels of its own, with a running container. The CLI then runs
  * against that socket with --provider cri. Afterwards the user's pod must be exactly as it was
  * (same sandbox id, still READY, same pause pid alive, same container running with the same pid)
- * and nothing labelled with the run may be left on the runtime, nor in /var/log/pods.
+ * and nothing labelled with the run may be left on the runtime, nor in /var/log/pods. A second
+ * run, interrupted with SIGINT mid-check, must leave the user's pod alone just the same.
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
@@ -19,7 +20,7 @@ import { startEmbeddedNode, type EmbeddedNode } from '../../lib/runtime/embedded
 import { APP_IMAGE } from '../../lib/runtime/local-images.ts';
 import { newRunId } from '../../lib/runtime/run-dir.ts';
 import { runLayout } from '../../lib/runtime/run-layout.ts';
-import { runCli, tempReportDir, type CliResult } from './helpers/cli.ts';
+import { runCli, startCli, tempReportDir, type CliResult } from './helpers/cli.ts';
 import { processAlive } from './helpers/host.ts';
 import { residueOf } from './helpers/residue.ts';
 
@@ -52,6 +53,8 @@ describe('the cri provider leaves the pods of the runtime it visits alone', func
   let factsBefore: PodFacts;
   let result: CliResult;
   let cliRunId: string | undefined;
+  let interrupted: CliResult;
+  let interruptedRunId: string | undefined;
   let logDirsBefore: string[] | undefined;
   let cgroupsMissingBefore: string[];
 
@@ -90,6 +93,12 @@ describe('the cri provider leaves the pods of the runtime it visits alone', func
 
     result = await runCli(['run', '--provider', 'cri', '--cri-endpoint', `unix://${layout.socket}`, '--app-image', APP_IMAGE, '--report-dir', tempReportDir(), '--grep', CORE_SUITES]);
     cliRunId = /^pause-conformance run ([0-9a-f]{8}):/m.exec(result.stdout)?.[1];
+    // And one interrupted mid-check: its teardown too removes only its own pods.
+    const second = startCli(['run', '--provider', 'cri', '--cri-endpoint', `unix://${layout.socket}`, '--app-image', APP_IMAGE, '--report-dir', tempReportDir(), '--grep', CORE_SUITES]);
+    interruptedRunId = await second.runId();
+    await second.waitForLine(/✔ every container shares the net namespace of the pause process/);
+    second.signal('SIGINT');
+    interrupted = await second.result;
   });
 
   after(async function () {
@@ -97,8 +106,8 @@ describe('the cri provider leaves the pods of the runtime it visits alone', func
     const failures = await undo.unwind();
     expect(failures, 'undo failures of the test containerd').to.deep.equal([]);
     expect(await residueOf(usersRunId), 'residue of the test containerd').to.deep.equal([]);
-    if (cliRunId) {
-      for (const dir of (await readdir('/var/log/pods').catch(() => [])).filter((d) => d.startsWith(`pause-conformance-${cliRunId}_`))) {
+    for (const runId of [cliRunId, interruptedRunId].filter((id) => id !== undefined)) {
+      for (const dir of (await readdir('/var/log/pods').catch(() => [])).filter((d) => d.startsWith(`pause-conformance-${runId}_`))) {
         await rm(`/var/log/pods/${dir}`, { recursive: true, force: true });
       }
     }
@@ -108,6 +117,12 @@ describe('the cri provider leaves the pods of the runtime it visits alone', func
     expect(cliRunId, `run id; stdout: ${result.stdout.slice(0, 300)}`).to.be.a('string');
     expect(result.exitCode, `exit code; stderr: ${result.stderr.trim()}; tail: ${result.stdout.trim().split('\n').slice(-4).join(' | ')}`).to.equal(0);
     expect(result.stdout).to.match(/conformance: [1-9]\d* passed, 0 failed/);
+  });
+
+  it('the interrupted run exited 130 after its own teardown', function () {
+    expect(interrupted.exitCode, `exit code; tail: ${interrupted.stdout.trim().split('\n').slice(-4).join(' | ')}`).to.equal(130);
+    expect(interrupted.stdout).to.include('SIGINT: stopping the run and cleaning up');
+    expect(interrupted.stdout).to.include('✓ leak check: nothing of this run is left');
   });
 
   it("the user's pod is untouched: same sandbox, still READY, same pause pid, same container and pid", async function () {
@@ -122,9 +137,11 @@ describe('the cri provider leaves the pods of the runtime it visits alone', func
   });
 
   it('nothing labelled with the run is left on the runtime, nor in /var/log/pods or the default cgroup', async function () {
-    const selector = { [LABEL_RUN]: cliRunId! };
-    expect(await node.client.listPodSandbox({ labelSelector: selector }), 'sandboxes of the run').to.deep.equal([]);
-    expect(await node.client.listContainers({ labelSelector: selector }), 'containers of the run').to.deep.equal([]);
+    for (const runId of [cliRunId!, interruptedRunId!]) {
+      const selector = { [LABEL_RUN]: runId };
+      expect(await node.client.listPodSandbox({ labelSelector: selector }), `sandboxes of run ${runId}`).to.deep.equal([]);
+      expect(await node.client.listContainers({ labelSelector: selector }), `containers of run ${runId}`).to.deep.equal([]);
+    }
     expect((await node.client.listContainers()).map((c) => c.id), 'containers on the runtime').to.deep.equal([containerId]);
     const logDirsAfter = await readdir('/var/log/pods').catch(() => undefined);
     if (logDirsBefore === undefined) expect(logDirsAfter, '/var/log/pods, which the run created').to.equal(undefined);
