@@ -1,0 +1,41 @@
+/**
+ * CPU time spent per block of lifecycles, from /proc: the bench process itself (the harness's
+ * polling, gRPC, JSON), the commands it ran and waited for (`ip`, ...), and the private containerd
+ * (with the processes it waited for). Wall times swing with whatever else the machine runs; CPU
+ * time per pod says what each way of doing the lifecycle costs. Shims and runc are not children
+ * that containerd waits for, so the runtime's share here is a lower bound.
+ */
+import { readFileSync } from 'node:fs';
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux.
+
+export interface CpuSnapshot {
+  benchMs: number;
+  commandsMs: number;
+  containerdMs: number;
+}
+
+/** utime+stime and cutime+cstime of a process, in ms. */
+function procCpu(pid: number | 'self'): { own: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the comm start at field 3 (state) = index 0: utime is field 14 = index 11.
+  const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
+  return { own: (utime! + stime!) * TICK_MS, children: (cutime! + cstime!) * TICK_MS };
+}
+
+export function cpuSnapshot(containerdPid: number): CpuSnapshot {
+  const self = procCpu('self');
+  let containerdMs = NaN;
+  try {
+    const containerd = procCpu(containerdPid);
+    containerdMs = containerd.own + containerd.children;
+  } catch {
+    // containerd gone (a failing run): the figure is left out rather than guessed.
+  }
+  return { benchMs: self.own, commandsMs: self.children, containerdMs };
+}
+
+export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
+  return { benchMs: after.benchMs - before.benchMs, commandsMs: after.commandsMs - before.commandsMs, containerdMs: after.containerdMs - before.containerdMs };
+}

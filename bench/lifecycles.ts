@@ -1,0 +1,159 @@
+/**
+ * One pod's full lifecycle, done two ways and timed at the same points:
+ * - harness: CriPodDriver.create, the observations the teardown suite makes before deleting
+ *   (sandbox facts, container pids, the veth's ifindex), CriPodDriver.delete while a
+ *   watchFirstSeen over ShellNodeView conditions waits for pause, containers, sandbox, veth, netns
+ *   and IP to be gone, exactly as suites/teardown.spec.ts does;
+ * - raw: the CRI calls alone, in kubelet's order: RunPodSandbox, CreateContainer + StartContainer
+ *   per container, StopPodSandbox, RemovePodSandbox. The configs come from the same translation
+ *   (pure data, built before the clock starts) so both make the same pod.
+ * Times are ms since the epoch (Date.now(), as the harness records them).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { UndoStack } from '../lib/cleanup/undo-stack.ts';
+import { CriClient } from '../lib/cri/client.ts';
+import type { PodSandboxConfig } from '../lib/cri/types.ts';
+import type { NodeView } from '../lib/node/node-view.ts';
+import type { CriPodDriver } from '../lib/pods/cri-driver.ts';
+import type { PodManifest } from '../lib/pods/manifest.ts';
+import { containerConfigFor, LABEL_POD_UID, sandboxConfigFor, type SandboxIdentity } from '../lib/pods/translate.ts';
+import type { Condition } from '../lib/report/first-seen.ts';
+import { watchFirstSeen } from '../lib/report/first-seen.ts';
+
+/** A CriClient that notes when RunPodSandbox returned, per pod uid: the sandbox phase inside CriPodDriver.create. */
+export class TimedCriClient extends CriClient {
+  readonly sandboxReturnedAt = new Map<string, number>();
+  override async runPodSandbox(config: PodSandboxConfig, runtimeHandler = ''): Promise<string> {
+    const id = await super.runPodSandbox(config, runtimeHandler);
+    this.sandboxReturnedAt.set(config.metadata.uid, Date.now());
+    return id;
+  }
+}
+
+export interface Sample {
+  startAt: number;
+  sandboxAt: number;
+  readyAt: number;
+  deleteCalledAt: number;
+  deleteReturnedAt: number;
+  /** Teardown complete: harness = every condition seen; raw = RemovePodSandbox returned. */
+  teardownAt: number;
+  sandboxId: string;
+  containerIds: string[];
+  ip: string;
+  netnsPath: string | undefined;
+  /** Harness only: when the observations before the delete were done, and when each condition was first seen. */
+  observedAt?: number;
+  seenAt?: Record<string, number>;
+}
+
+export interface HarnessContext {
+  driver: CriPodDriver;
+  client: TimedCriClient;
+  node: NodeView;
+  ipamVisible: boolean;
+  manifest: PodManifest;
+}
+
+export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
+  const { driver, node } = ctx;
+  const startAt = Date.now();
+  const pod = await driver.create(ctx.manifest);
+  const sandboxAt = ctx.client.sandboxReturnedAt.get(pod.uid) ?? NaN;
+  ctx.client.sandboxReturnedAt.delete(pod.uid);
+
+  // What suites/teardown.spec.ts observes before it deletes.
+  const sandbox = await node.sandbox(pod.sandboxId);
+  if (!sandbox.pausePid || !sandbox.ip) throw new Error(`sandbox ${pod.sandboxId} has no pause pid or IP (state ${sandbox.state})`);
+  const pausePid = sandbox.pausePid;
+  const ip = sandbox.ip;
+  const containerPids = (await node.containers(pod.sandboxId)).flatMap((c) => (c.pid ? [c.pid] : []));
+  const first = pod.containers[0]!.name;
+  const iflink = await driver.exec(pod, first, ['cat', '/sys/class/net/eth0/iflink']);
+  const vethIndex = Number(iflink.stdout.trim());
+  if (iflink.exitCode !== 0 || !Number.isInteger(vethIndex)) throw new Error(`eth0 iflink in ${first}: exit ${iflink.exitCode} ${iflink.stdout}${iflink.stderr}`);
+  const observedAt = Date.now();
+
+  const conditions: Record<string, Condition> = {
+    pauseGone: async () => !(await node.processAlive(pausePid)),
+    containersGone: async () => (await Promise.all(containerPids.map((pid) => node.processAlive(pid)))).every((alive) => !alive) && (await node.containers(pod.sandboxId)).every((c) => c.state !== 'running'),
+    sandboxNotReady: async () => (await node.sandbox(pod.sandboxId)).state !== 'ready',
+    vethGone: async () => (await node.link(vethIndex)) === undefined,
+  };
+  const netnsPath = sandbox.netnsPath;
+  if (netnsPath) conditions['netnsGone'] = async () => !(await node.pathExists(netnsPath));
+  if (ctx.ipamVisible) conditions['ipReleased'] = async () => (await node.ipAllocated(ip)) === false;
+
+  const deleteCalledAt = Date.now();
+  const watching = watchFirstSeen(conditions, deleteCalledAt, { timeoutMs: 60_000 });
+  // If the delete throws, the watch's own failure must not surface as an unhandled rejection.
+  watching.catch(() => undefined);
+  const deleted = await driver.delete(pod);
+  const seen = await watching;
+  const seenAt = Object.fromEntries(Object.entries(seen).map(([name, ms]) => [name, deleteCalledAt + ms]));
+  return {
+    startAt,
+    sandboxAt,
+    readyAt: pod.readyAtMs,
+    observedAt,
+    deleteCalledAt,
+    deleteReturnedAt: deleted.returnedAtMs,
+    teardownAt: Math.max(...Object.values(seenAt)),
+    seenAt,
+    sandboxId: pod.sandboxId,
+    containerIds: pod.containers.map((c) => c.id),
+    ip,
+    netnsPath,
+  };
+}
+
+export interface RawContext {
+  client: CriClient;
+  manifest: PodManifest;
+  image: string;
+  runId: string;
+  namespace: string;
+  logRoot: string;
+  cgroupParent: string;
+  undo: UndoStack;
+}
+
+export async function rawLifecycle(ctx: RawContext): Promise<Sample> {
+  const { client, manifest } = ctx;
+  const identity: SandboxIdentity = { namespace: ctx.namespace, uid: randomUUID(), attempt: 0, runId: ctx.runId, logRoot: ctx.logRoot, cgroupParent: ctx.cgroupParent };
+  const sandboxConfig = sandboxConfigFor(manifest, identity);
+  const containerConfigs = manifest.spec.containers.map((container) => containerConfigFor(manifest, container, identity, 0, ctx.image));
+  // Not part of the sequence: the bench's own safety net, so a failure or Ctrl-C leaves nothing.
+  const undo = ctx.undo.push(`raw pod ${identity.uid}`, async () => {
+    for (const sandbox of await client.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: identity.uid } })) {
+      await client.stopPodSandbox(sandbox.id);
+      await client.removePodSandbox(sandbox.id);
+    }
+  });
+
+  const startAt = Date.now();
+  // kubelet makes the pod's log directory before RunPodSandbox.
+  await mkdir(sandboxConfig.logDirectory, { recursive: true, mode: 0o700 });
+  const sandboxId = await client.runPodSandbox(sandboxConfig);
+  const sandboxAt = Date.now();
+  const containerIds: string[] = [];
+  for (const config of containerConfigs) {
+    const id = await client.createContainer(sandboxId, config, sandboxConfig);
+    await client.startContainer(id);
+    containerIds.push(id);
+  }
+  const readyAt = Date.now();
+  const deleteCalledAt = Date.now();
+  await client.stopPodSandbox(sandboxId);
+  await client.removePodSandbox(sandboxId);
+  const deleteReturnedAt = Date.now();
+  undo.release();
+  return { startAt, sandboxAt, readyAt, deleteCalledAt, deleteReturnedAt, teardownAt: deleteReturnedAt, sandboxId, containerIds, ip: '', netnsPath: undefined };
+}
+
+/** Where the raw pods' logs go: below the run directory, as the harness's. */
+export function rawLogRoot(runDir: string): string {
+  return path.join(runDir, 'raw-pod-logs');
+}
