@@ -96,7 +96,14 @@ interface LevelResult {
 }
 
 async function main(): Promise<number> {
-  const config = readConfig(process.env);
+  let config: BenchConfig;
+  try {
+    config = readConfig(process.env);
+  } catch (error) {
+    if (!isUserFacing(error)) throw error;
+    process.stderr.write(`bench: ${error.message}\n`);
+    return 2;
+  }
   const runId = newRunId();
   const layout = runLayout(runId);
   const undo = new UndoStack();
@@ -127,7 +134,10 @@ async function main(): Promise<number> {
   try {
     requireRoot('the bench');
     await step('system packages present', () => ensurePackages(LOCAL_NODE_REQUIREMENTS, say));
-    const subnet = await validateSubnet(config.subnet);
+    const subnet = await validateSubnet(config.subnet).catch((error: unknown) => {
+      // The check speaks of --subnet; here the value comes from BENCH_SUBNET.
+      throw isUserFacing(error) ? new UsageError(`BENCH_SUBNET=${config.subnet} cannot be used`, error.message.replace(/\. Pass e\.g\..*$|\. Pick a free range.*$/, ''), 'Set BENCH_SUBNET to a free IPv4 range, e.g. BENCH_SUBNET=10.215.0.0/24.') : error;
+    });
     await step('leftovers of killed runs checked', () => cleanStaleRuns(say));
     const node = await startEmbeddedNode({ layout, subnet: subnet.text, undo, step });
     nodeLeaks = () => node.leaks();
