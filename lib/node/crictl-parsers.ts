@@ -8,28 +8,8 @@
 import { hostLocalIpamDirs } from './cni-info.ts';
 import { containerStateOf } from './inspect-parsers.ts';
 import type { SandboxSummary } from './runtime-facts.ts';
+import { integer, record, stringRecord, text, type Json } from './json-fields.ts';
 
-type Json = unknown;
-
-function record(value: Json): Record<string, Json> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, Json>) : {};
-}
-
-function text(value: Json): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function integer(value: Json): number {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
-  return 0;
-}
-
-function stringRecord(value: Json): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, item] of Object.entries(record(value))) if (typeof item === 'string') out[key] = item;
-  return out;
-}
 
 /** crictl prints createdAt as a decimal string of ns since the epoch. */
 function nanoseconds(value: Json): bigint {
@@ -65,7 +45,7 @@ export function parseCrictlPods(output: string): SandboxSummary[] {
     const summary: SandboxSummary = {
       id: text(entry.id) ?? '',
       state: entry.state === 'SANDBOX_READY' ? 'ready' : 'notready',
-      attempt: integer(metadata.attempt),
+      attempt: integer(metadata.attempt) ?? 0,
       createdAtNs: nanoseconds(entry.createdAt),
       labels,
     };
@@ -100,7 +80,7 @@ export function parseCrictlPs(output: string): ContainerSummary[] {
       id: text(entry.id) ?? '',
       sandboxId: text(entry.podSandboxId) ?? '',
       name: text(metadata.name) ?? '',
-      attempt: integer(metadata.attempt),
+      attempt: integer(metadata.attempt) ?? 0,
       state: containerStateOf(entry.state),
       createdAtNs: nanoseconds(entry.createdAt),
       labels: stringRecord(entry.labels),

@@ -14,28 +14,8 @@
 import { netnsPathFromSpec } from './inspect-parsers.ts';
 import type { ContainerFacts, SandboxFacts } from './node-view.ts';
 import type { SandboxSummary } from './runtime-facts.ts';
+import { record, stringRecord, text, integer, type Json } from './json-fields.ts';
 
-type Json = unknown;
-
-function record(value: Json): Record<string, Json> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, Json>) : {};
-}
-
-function text(value: Json): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function integer(value: Json): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
-  return undefined;
-}
-
-function stringRecord(value: Json): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, item] of Object.entries(record(value))) if (typeof item === 'string') out[key] = item;
-  return out;
-}
 
 /** Thrown when ctr printed something other than what the command prints; names the command. */
 export class CtrOutputError extends Error {

@@ -8,12 +8,8 @@
  */
 import { verboseInfo } from './inspect-parsers.ts';
 import type { ImageFacts } from './node-view.ts';
+import { record, type Json } from './json-fields.ts';
 
-type Json = unknown;
-
-function record(value: Json): Record<string, Json> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, Json>) : {};
-}
 
 function strings(value: Json): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];

@@ -6,28 +6,8 @@
  * (containerd 1.6.20, copied into fixtures/recorded/).
  */
 import type { ContainerFacts, SandboxFacts } from './node-view.ts';
+import { record, stringRecord, text, integer, type Json } from './json-fields.ts';
 
-type Json = unknown;
-
-function record(value: Json): Record<string, Json> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, Json>) : {};
-}
-
-function text(value: Json): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function integer(value: Json): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
-  return undefined;
-}
-
-function stringRecord(value: Json): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, item] of Object.entries(record(value))) if (typeof item === 'string') out[key] = item;
-  return out;
-}
 
 /** containerd's verbose info: an object (crictl) or {"info": "<json>"} (CRI gRPC). */
 export function verboseInfo(info: Json): Record<string, Json> {
