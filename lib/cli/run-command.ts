@@ -36,7 +36,7 @@ function say(line: string): void {
 
 /** Loads the suites once; each target then reruns them (cleanReferencesAfterRun(false)). */
 async function loadSuites(grep: string | undefined): Promise<Mocha> {
-  const mocha = new Mocha({ reporter: ConsoleReporter, timeout: 120_000, color: Boolean(process.stdout.isTTY), ...(grep ? { grep } : {}) });
+  const mocha = new Mocha({ reporter: ConsoleReporter, timeout: 120_000, ...(grep ? { grep } : {}) });
   for (const file of suiteFiles()) mocha.addFile(file);
   await mocha.loadFilesAsync();
   mocha.cleanReferencesAfterRun(false);

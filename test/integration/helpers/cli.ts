@@ -67,7 +67,10 @@ export function startCli(args: string[], options: CliOptions = {}): CliRun {
     partial += chunk.toString('utf8');
     const parts = partial.split('\n');
     partial = parts.pop() ?? '';
-    for (const line of parts) {
+    for (const raw of parts) {
+      // Colours depend on the environment (supports-color turns them on under CI=true even
+      // without a TTY); the tests match on the text.
+      const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
       lines.push(line);
       for (const waiter of [...waiters]) {
         if (waiter.pattern.test(line)) {
