@@ -5,32 +5,27 @@
  */
 import { expect } from 'chai';
 import { evidence, skipBecause } from '../lib/report/evidence.ts';
-import type { ContainerObservation, PodRef } from '../lib/pods/pod-driver.ts';
+import type { ContainerObservation } from '../lib/pods/pod-driver.ts';
 import type { SandboxFacts } from '../lib/node/node-view.ts';
-import { fixture, target } from './context.ts';
+import { target, usePod } from './context.ts';
 import { eth0Address, observeContainer, observePause, type PauseObservation } from './observe.ts';
 
 describe('the sandbox survives app-container exits', function () {
-  let pod: PodRef;
+  const pod = usePod('exits');
   let before0: PauseObservation;
   const exits: Record<string, ContainerObservation> = {};
 
   before(async function () {
-    pod = await target().pods.create(await fixture('exits'));
-    before0 = await observePause(target(), pod);
-  });
-
-  after(async function () {
-    if (pod) await target().pods.delete(pod);
+    before0 = await observePause(target(), pod());
   });
 
   it('containers exit 0, exit non-zero and die by SIGKILL', async function () {
     const ev = evidence(this);
-    const victim = await observeContainer(target(), pod, 'victim');
+    const victim = await observeContainer(target(), pod(), 'victim');
     ev['victimPid'] = victim.pid;
     const killedAt = Date.now();
     await target().node.kill(victim.pid, 'KILL');
-    for (const name of ['exit-zero', 'exit-nonzero', 'victim']) exits[name] = await target().pods.waitForExit(pod, name, 30_000);
+    for (const name of ['exit-zero', 'exit-nonzero', 'victim']) exits[name] = await target().pods.waitForExit(pod(), name, 30_000);
     ev['exits'] = Object.fromEntries(Object.entries(exits).map(([name, o]) => [name, { id: o.id, exitCode: o.exitCode ?? null }]));
     ev['timings'] = { victimExitSeenMs: Date.now() - killedAt };
     ev['summary'] = `exit codes: exit-zero ${exits['exit-zero']?.exitCode}, exit-nonzero ${exits['exit-nonzero']?.exitCode}, victim ${exits['victim']?.exitCode}`;
@@ -42,7 +37,7 @@ describe('the sandbox survives app-container exits', function () {
   it('the sandbox stays READY with the same pause pid, netns and IP', async function () {
     const ev = evidence(this);
     if (Object.keys(exits).length < 3) throw new Error('the exits did not all happen (see the check before)');
-    const after: SandboxFacts = await target().node.sandbox(pod.sandboxId);
+    const after: SandboxFacts = await target().node.sandbox(pod().sandboxId);
     const alive = await target().node.processAlive(before0.pid);
     const netnsPresent = before0.sandbox.netnsPath ? await target().node.pathExists(before0.sandbox.netnsPath) : false;
     const pauseNsNow = alive ? await target().node.namespaces(before0.pid) : {};
@@ -63,10 +58,10 @@ describe('the sandbox survives app-container exits', function () {
     if (!target().capabilities.containerAttempts || !pods.restartContainer) {
       skipBecause(this, 'on this target the kubelet, not the harness, starts new attempts (see the restart-policy suites)');
     }
-    const previous = pod.containers.find((c) => c.name === 'victim')!;
-    const ref = await pods.restartContainer(pod, 'victim');
-    const restarted = await observeContainer(target(), pod, 'victim');
-    const address = await eth0Address(target(), pod, 'victim');
+    const previous = pod().containers.find((c) => c.name === 'victim')!;
+    const ref = await pods.restartContainer(pod(), 'victim');
+    const restarted = await observeContainer(target(), pod(), 'victim');
+    const address = await eth0Address(target(), pod(), 'victim');
     ev['previousAttempt'] = { id: previous.id, attempt: previous.attempt };
     ev['newAttempt'] = { id: ref.id, attempt: ref.attempt, pid: restarted.pid, ...restarted.namespaces, eth0: address };
     ev['pause'] = { pid: before0.pid, ...before0.namespaces, ip: before0.sandbox.ip };

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Target } from '../lib/target.ts';
 import { loadPodManifest, type PodManifest } from '../lib/pods/manifest.ts';
+import type { PodRef } from '../lib/pods/pod-driver.ts';
 import { DEFAULT_FIXTURES_DIR } from '../lib/pods/fixtures.ts';
 
 let current: Target | undefined;
@@ -28,4 +29,25 @@ export function setFixturesDir(dir: string | undefined): void {
 /** A pod fixture by file name (fixtures/pods/<name>.yaml, or <--fixtures DIR>/<name>.yaml). */
 export function fixture(name: string): Promise<PodManifest> {
   return loadPodManifest(path.join(fixturesDir, `${name}.yaml`));
+}
+
+/**
+ * Makes the fixture's pod before the enclosing describe's checks and deletes it after them (the
+ * run's undo stack still removes it if the delete fails or the run is interrupted). Returns a
+ * getter, because the pod exists only once the before hook has run.
+ */
+export function usePod(fixtureName: string): () => PodRef {
+  let pod: PodRef | undefined;
+  before(async function () {
+    pod = await target().pods.create(await fixture(fixtureName));
+  });
+  after(async function () {
+    const made = pod;
+    pod = undefined;
+    if (made) await target().pods.delete(made);
+  });
+  return () => {
+    if (!pod) throw new Error(`the pod of fixture ${fixtureName} was not made (see the failed before hook)`);
+    return pod;
+  };
 }

@@ -6,26 +6,17 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { evidence } from '../lib/report/evidence.ts';
-import type { PodRef } from '../lib/pods/pod-driver.ts';
 import { podHostname } from '../lib/pods/translate.ts';
-import { fixture, target } from './context.ts';
+import { target, usePod } from './context.ts';
 import { execText, observeContainer, observePause } from './observe.ts';
 
 describe('pause holds the IPC and UTS namespaces', function () {
-  let pod: PodRef;
-
-  before(async function () {
-    pod = await target().pods.create(await fixture('trio'));
-  });
-
-  after(async function () {
-    if (pod) await target().pods.delete(pod);
-  });
+  const pod = usePod('trio');
 
   it('every container shares the ipc and uts namespaces of the pause process', async function () {
     const ev = evidence(this);
-    const pause = await observePause(target(), pod);
-    const containers = await Promise.all(pod.containers.map((c) => observeContainer(target(), pod, c.name)));
+    const pause = await observePause(target(), pod());
+    const containers = await Promise.all(pod().containers.map((c) => observeContainer(target(), pod(), c.name)));
     ev['pausePid'] = pause.pid;
     ev['pauseIpc'] = pause.namespaces.ipc;
     ev['pauseUts'] = pause.namespaces.uts;
@@ -41,9 +32,9 @@ describe('pause holds the IPC and UTS namespaces', function () {
     const ev = evidence(this);
     const token = randomBytes(8).toString('hex');
     const file = `/dev/shm/pause-conformance-${token}`;
-    await execText(target(), pod, 'alpha', ['sh', '-c', `echo ${token} > ${file}`]);
-    const readBack = await execText(target(), pod, 'gamma', ['cat', file]);
-    const shmMount = await execText(target(), pod, 'gamma', ['sh', '-c', 'grep " /dev/shm " /proc/mounts || true']);
+    await execText(target(), pod(), 'alpha', ['sh', '-c', `echo ${token} > ${file}`]);
+    const readBack = await execText(target(), pod(), 'gamma', ['cat', file]);
+    const shmMount = await execText(target(), pod(), 'gamma', ['sh', '-c', 'grep " /dev/shm " /proc/mounts || true']);
     ev['writer'] = 'alpha';
     ev['reader'] = 'gamma';
     ev['file'] = file;
@@ -56,11 +47,11 @@ describe('pause holds the IPC and UTS namespaces', function () {
 
   it("every container's hostname is the pod's hostname", async function () {
     const ev = evidence(this);
-    const expected = podHostname(pod.manifest);
-    const names = await Promise.all(pod.containers.map((c) => execText(target(), pod, c.name, ['hostname'])));
+    const expected = podHostname(pod().manifest);
+    const names = await Promise.all(pod().containers.map((c) => execText(target(), pod(), c.name, ['hostname'])));
     ev['expected'] = expected;
-    ev['hostnames'] = Object.fromEntries(pod.containers.map((c, i) => [c.name, names[i]]));
+    ev['hostnames'] = Object.fromEntries(pod().containers.map((c, i) => [c.name, names[i]]));
     ev['summary'] = `hostname ${expected} in ${names.filter((n) => n === expected).length}/${names.length} containers`;
-    for (const [i, c] of pod.containers.entries()) expect(names[i], `hostname in ${c.name}`).to.equal(expected);
+    for (const [i, c] of pod().containers.entries()) expect(names[i], `hostname in ${c.name}`).to.equal(expected);
   });
 });

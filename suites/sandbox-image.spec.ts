@@ -6,21 +6,15 @@
  */
 import { expect } from 'chai';
 import { evidence, skipBecause } from '../lib/report/evidence.ts';
-import type { PodRef } from '../lib/pods/pod-driver.ts';
-import { fixture, target } from './context.ts';
+import { target, usePod } from './context.ts';
 import { observePause, type PauseObservation } from './observe.ts';
 
 describe('the sandbox image', function () {
-  let pod: PodRef;
+  const pod = usePod('trio');
   let pause: PauseObservation;
 
   before(async function () {
-    pod = await target().pods.create(await fixture('trio'));
-    pause = await observePause(target(), pod);
-  });
-
-  after(async function () {
-    if (pod) await target().pods.delete(pod);
+    pause = await observePause(target(), pod());
   });
 
   it("the runtime's sandbox image and its id, and the pod's sandbox made from it", async function () {

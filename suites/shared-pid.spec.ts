@@ -9,7 +9,7 @@ import { evidence } from '../lib/report/evidence.ts';
 import type { PodRef } from '../lib/pods/pod-driver.ts';
 import { parseProcStat, type ProcStat } from '../lib/node/proc-stat.ts';
 import { pollUntil } from '../lib/wait.ts';
-import { fixture, target } from './context.ts';
+import { target, usePod } from './context.ts';
 import { execText, observeContainer, observePause, type PauseObservation } from './observe.ts';
 
 /** A process's command line as a container sees it (/proc/<pid>/cmdline, NUL-separated). */
@@ -36,23 +36,18 @@ function psLinesWith(ps: string, marker: string): string[] {
 
 describe('the pod process namespace: shared with pause or one per container', function () {
   describe('shareProcessNamespace: true', function () {
-    let pod: PodRef;
+    const pod = usePod('shared-pid');
     let pause: PauseObservation;
 
     before(async function () {
-      pod = await target().pods.create(await fixture('shared-pid'));
-      pause = await observePause(target(), pod);
-    });
-
-    after(async function () {
-      if (pod) await target().pods.delete(pod);
+      pause = await observePause(target(), pod());
     });
 
     it("every container joins pause's PID namespace and sees the other's processes", async function () {
       const ev = evidence(this);
-      const containers = await Promise.all(['one', 'two'].map((name) => observeContainer(target(), pod, name)));
-      const psOne = await execText(target(), pod, 'one', ['ps']);
-      const psTwo = await execText(target(), pod, 'two', ['ps']);
+      const containers = await Promise.all(['one', 'two'].map((name) => observeContainer(target(), pod(), name)));
+      const psOne = await execText(target(), pod(), 'one', ['ps']);
+      const psTwo = await execText(target(), pod(), 'two', ['ps']);
       const twoSeenByOne = psLinesWith(psOne, 'marker-two');
       const oneSeenByTwo = psLinesWith(psTwo, 'marker-one');
       ev['pausePid'] = pause.pid;
@@ -69,7 +64,7 @@ describe('the pod process namespace: shared with pause or one per container', fu
 
     it('pause is PID 1 of the pod', async function () {
       const ev = evidence(this);
-      const inside = await Promise.all(['one', 'two'].map((name) => cmdlineInside(pod, name, 1)));
+      const inside = await Promise.all(['one', 'two'].map((name) => cmdlineInside(pod(), name, 1)));
       ev['pauseCommandOnNode'] = pause.command;
       ev['pid1InOne'] = inside[0];
       ev['pid1InTwo'] = inside[1];
@@ -85,10 +80,10 @@ describe('the pod process namespace: shared with pause or one per container', fu
       // so the kernel hands it to the init of its PID namespace. Its output goes to /dev/null so
       // that the exec's stdout closes when the shell exits, not when sleep does.
       const spawnedAt = Date.now();
-      const orphanPid = Number(await execText(target(), pod, 'one', ['sh', '-c', `sleep ${lifeSeconds} </dev/null >/dev/null 2>&1 & echo $!`]));
+      const orphanPid = Number(await execText(target(), pod(), 'one', ['sh', '-c', `sleep ${lifeSeconds} </dev/null >/dev/null 2>&1 & echo $!`]));
       expect(orphanPid, 'pid of the orphan').to.be.a('number').and.greaterThan(1);
       // Its parent must be PID 1 while it still runs: otherwise "no zombie" would prove nothing about pause.
-      const whileRunning = await statInside(pod, 'two', orphanPid);
+      const whileRunning = await statInside(pod(), 'two', orphanPid);
       ev['orphan'] = { pid: orphanPid, lifeSeconds, seenFrom: 'two', whileRunning: whileRunning ? { state: whileRunning.state, ppid: whileRunning.ppid, comm: whileRunning.comm } : null };
       expect(whileRunning, `orphan ${orphanPid} still running when checked`).to.not.equal(undefined);
       expect(whileRunning!.comm, 'orphan command').to.equal('sleep');
@@ -101,7 +96,7 @@ describe('the pod process namespace: shared with pause or one per container', fu
       ev['timings'] = { deadlineMs };
       const goneAfterMs = await pollUntil(
         async () => {
-          const stat = await statInside(pod, 'two', orphanPid);
+          const stat = await statInside(pod(), 'two', orphanPid);
           if (stat === undefined) return { done: true, value: Date.now() - spawnedAt };
           if (states.at(-1) !== stat.state) states.push(stat.state);
           return { done: false, seen: `pid ${orphanPid} state ${stat.state}, ppid ${stat.ppid}` };
@@ -115,24 +110,19 @@ describe('the pod process namespace: shared with pause or one per container', fu
   });
 
   describe('shareProcessNamespace: false', function () {
-    let pod: PodRef;
+    const pod = usePod('separate-pid');
     let pause: PauseObservation;
 
     before(async function () {
-      pod = await target().pods.create(await fixture('separate-pid'));
-      pause = await observePause(target(), pod);
-    });
-
-    after(async function () {
-      if (pod) await target().pods.delete(pod);
+      pause = await observePause(target(), pod());
     });
 
     it("each container has its own PID namespace, distinct from pause's", async function () {
       const ev = evidence(this);
-      const containers = await Promise.all(['one', 'two'].map((name) => observeContainer(target(), pod, name)));
-      const insideNs = await Promise.all(['one', 'two'].map((name) => execText(target(), pod, name, ['readlink', '/proc/self/ns/pid'])));
-      const pid1 = await Promise.all(['one', 'two'].map((name) => cmdlineInside(pod, name, 1)));
-      const psOne = await execText(target(), pod, 'one', ['ps']);
+      const containers = await Promise.all(['one', 'two'].map((name) => observeContainer(target(), pod(), name)));
+      const insideNs = await Promise.all(['one', 'two'].map((name) => execText(target(), pod(), name, ['readlink', '/proc/self/ns/pid'])));
+      const pid1 = await Promise.all(['one', 'two'].map((name) => cmdlineInside(pod(), name, 1)));
+      const psOne = await execText(target(), pod(), 'one', ['ps']);
       ev['pause'] = { pid: pause.pid, pidNs: pause.namespaces.pid, command: pause.command };
       ev['containers'] = containers.map((c, i) => ({ name: c.name, pid: c.pid, pidNs: c.namespaces.pid, pidNsInside: insideNs[i], pid1Inside: pid1[i] }));
       ev['psInOne'] = psOne;
