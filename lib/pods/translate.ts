@@ -59,7 +59,12 @@ export function sandboxConfigFor(manifest: PodManifest, identity: SandboxIdentit
     annotations: { ...manifest.metadata.annotations },
     linux: {
       cgroupParent: identity.cgroupParent,
-      securityContext: { namespaceOptions: namespaceOptionsFor(manifest), privileged: false },
+      // kubelet makes the sandbox privileged when any container is (HasPrivilegedContainer);
+      // containerd refuses a privileged container in an unprivileged sandbox.
+      securityContext: {
+        namespaceOptions: namespaceOptionsFor(manifest),
+        privileged: manifest.spec.containers.some((container) => container.securityContext?.privileged === true),
+      },
     },
   };
 }

@@ -52,6 +52,13 @@ describe('manifest translation (kubelet semantics)', function () {
     expect(sandboxConfigFor(host, identity).hostname, 'host-network pods keep the node hostname').to.equal('');
   });
 
+  it('makes the sandbox privileged when any container is, as kubelet does', function () {
+    expect(sandboxConfigFor(trio, identity).linux.securityContext.privileged).to.equal(false);
+    const privileged = structuredClone(trio);
+    privileged.spec.containers[1]!.securityContext = { privileged: true };
+    expect(sandboxConfigFor(privileged, identity).linux.securityContext.privileged).to.equal(true);
+  });
+
   it('uses the pod name as hostname when spec.hostname is absent', function () {
     expect(podHostname(sharedPid)).to.equal('shared-pid');
   });
