@@ -71,6 +71,8 @@ Examples:
   sudo pause-conformance run
   sudo pause-conformance run --grep "IPC and UTS" --report-dir /tmp/pc
   sudo pause-conformance run --provider cri --cri-endpoint unix:///run/containerd/containerd.sock
+  pause-conformance run --provider kind --node-image kindest/node:v1.36.4 --kind-config fixtures/kind/multi-node.yaml --nodes all
+  sudo pause-conformance run --provider kubeconfig --kubeconfig admin.conf --node-shell local --cri-endpoint unix:///run/containerd/containerd.sock
 
 Exit codes: 0 every check passed, 1 a check failed or something leaked, 2 usage or environment error, 130 interrupted.
 `;
