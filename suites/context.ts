@@ -1,22 +1,29 @@
 /**
- * The one thing suites import to reach the target under test. The runner sets it before each
+ * The one thing suites import to reach the target under test. The runner provides it for each
  * run; suites never construct or know the provider.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import type { Target } from '../lib/target.ts';
 import { loadPodManifest, type PodManifest } from '../lib/pods/manifest.ts';
 import type { PodRef } from '../lib/pods/pod-driver.ts';
 import { DEFAULT_FIXTURES_DIR } from '../lib/pods/fixtures.ts';
 
-let current: Target | undefined;
+/**
+ * The target of the run a check belongs to. Carried by AsyncLocalStorage rather than a module
+ * variable, so that several nodes' runs (--parallel) can be under way in one process at once:
+ * everything a Mocha run does happens inside the runWithTarget() call that started it.
+ */
+const currentTarget = new AsyncLocalStorage<Target>();
 
-export function setTarget(target: Target | undefined): void {
-  current = target;
+export function runWithTarget<T>(target: Target, work: () => T): T {
+  return currentTarget.run(target, work);
 }
 
 export function target(): Target {
-  if (!current) throw new Error('no target: suites run through `pause-conformance run`, which brings one up');
-  return current;
+  const found = currentTarget.getStore();
+  if (!found) throw new Error('no target: suites run through `pause-conformance run`, which brings one up');
+  return found;
 }
 
 let fixturesDir = DEFAULT_FIXTURES_DIR;

@@ -4,6 +4,7 @@
  * SIGTERM; a second signal exits at once and names what was still registered for undo.
  */
 import Mocha from 'mocha';
+import { pathToFileURL } from 'node:url';
 import { UndoStack } from '../cleanup/undo-stack.ts';
 import { isUserFacing, messageOf, UsageError } from '../errors.ts';
 import { collectChecks } from '../report/collector.ts';
@@ -12,9 +13,9 @@ import { writeDerivedReports } from '../report/outputs.ts';
 import { summarize, writeReport, REPORT_SCHEMA_VERSION, type Report, type TargetReport } from '../report/report.ts';
 import { newRunId } from '../runtime/run-dir.ts';
 import { providerNamed } from '../providers/registry.ts';
-import type { RunOptions, StartedProvider } from '../providers/provider.ts';
+import type { Provider, RunOptions, StartedProvider } from '../providers/provider.ts';
 import type { Target } from '../target.ts';
-import { setTarget } from '../../suites/context.ts';
+import { runWithTarget } from '../../suites/context.ts';
 import { suiteFiles } from './suite-files.ts';
 import { packageVersion } from './package-info.ts';
 
@@ -34,11 +35,34 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** Loads the suites once; each target then reruns them (cleanReferencesAfterRun(false)). */
-async function loadSuites(grep: string | undefined): Promise<Mocha> {
+/**
+ * Loads the suite files into `mocha` as new module instances (a query on their URL), doing what
+ * Mocha#loadFilesAsync does around each file. Mocha itself loads .ts files with require(), whose
+ * cache would hand every instance the same, already evaluated modules.
+ */
+async function loadFreshInstances(mocha: Mocha, files: string[], instance: number): Promise<void> {
+  for (const file of files) {
+    mocha.suite.emit('pre-require', globalThis, file, mocha);
+    const loaded: unknown = await import(`${pathToFileURL(file).href}?instance=${instance}`);
+    mocha.suite.emit('require', loaded, file, mocha);
+    mocha.suite.emit('post-require', globalThis, file, mocha);
+  }
+}
+
+/**
+ * Loads the suites into a Mocha of their own. Instance 0 is loaded at start to check --grep;
+ * with --parallel each further target gets instance n, whose suite modules are imported afresh
+ * (a query on their URL), so no two runs share a describe block's state. Sequential targets
+ * rerun instance 0 (cleanReferencesAfterRun(false)).
+ */
+async function loadSuites(grep: string | undefined, instance = 0): Promise<Mocha> {
   const mocha = new Mocha({ reporter: ConsoleReporter, timeout: 120_000, ...(grep ? { grep } : {}) });
-  for (const file of suiteFiles()) mocha.addFile(file);
-  await mocha.loadFilesAsync();
+  if (instance === 0) {
+    for (const file of suiteFiles()) mocha.addFile(file);
+    await mocha.loadFilesAsync();
+  } else {
+    await loadFreshInstances(mocha, suiteFiles(), instance);
+  }
   mocha.cleanReferencesAfterRun(false);
   if (grep !== undefined) {
     const pattern = new RegExp(grep);
@@ -51,21 +75,45 @@ async function loadSuites(grep: string | undefined): Promise<Mocha> {
   return mocha;
 }
 
-async function runSuites(mocha: Mocha, target: Target, onRunner: (runner: Mocha.Runner | undefined) => void): Promise<TargetReport> {
-  setTarget(target);
-  const checks = await new Promise<TargetReport['checks']>((resolve) => {
-    const runner = mocha.run(() => resolve(collected));
-    const collected = collectChecks(runner, say);
-    onRunner(runner);
-  });
-  onRunner(undefined);
-  setTarget(undefined);
+/** Runs the suites on one target; `prefix` marks every console line when runs overlap. */
+async function runSuites(mocha: Mocha, target: Target, prefix: string, runners: Set<Mocha.Runner>): Promise<TargetReport> {
+  mocha.reporter(ConsoleReporter, { prefix });
+  const checks = await runWithTarget(
+    target,
+    () =>
+      new Promise<TargetReport['checks']>((resolve) => {
+        const runner = mocha.run(() => {
+          runners.delete(runner);
+          resolve(collected);
+        });
+        const collected = collectChecks(runner, (line) => say(prefix + line));
+        runners.add(runner);
+      }),
+  );
   return { info: target.info, checks };
 }
 
-export async function runCommand(options: RunOptions): Promise<number> {
+/** Runs `work` on every item, at most `limit` at a time, keeping the items' order in the result. */
+async function inPool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/**
+ * `provider` replaces the registry's choice: a test brings two embedded nodes up as one run to
+ * check --parallel, which no provider of this machine can do alone.
+ */
+export async function runCommand(options: RunOptions, injected?: { provider: Provider }): Promise<number> {
   // Checked before anything is made: bad input changes nothing, not even the report directory.
-  const provider = providerNamed(options.provider);
+  const provider = injected?.provider ?? providerNamed(options.provider);
   const mocha = await loadSuites(options.grep);
   const runId = newRunId();
   const startedAt = new Date();
@@ -74,7 +122,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const targets: TargetReport[] = [];
   let interrupted: string | undefined;
   let aborted: string | undefined;
-  let activeRunner: Mocha.Runner | undefined;
+  const runners = new Set<Mocha.Runner>();
   let started: StartedProvider | undefined;
 
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -84,7 +132,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     }
     interrupted = signal;
     say(`${signal}: stopping the run and cleaning up (send it again to exit at once)`);
-    activeRunner?.abort();
+    for (const runner of runners) runner.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -109,11 +157,19 @@ export async function runCommand(options: RunOptions): Promise<number> {
   try {
     say(`pause-conformance run ${runId}: provider ${provider.name}`);
     started = await provider.start({ runId, options, undo, step, say });
-    for (const target of started.targets) {
-      if (interrupted) throw new Interrupted(interrupted);
-      say(`\ntarget ${target.info.nodeName}: ${target.info.runtimeName} ${target.info.runtimeVersion}, sandbox image ${target.info.sandboxImage}`);
-      targets.push(await runSuites(mocha, target, (runner) => (activeRunner = runner)));
-    }
+    const all = started.targets;
+    const parallel = Math.min(options.parallel ?? 1, all.length);
+    if (parallel > 1) say(`\n${all.length} nodes, ${parallel} at a time: each line of a node's checks starts with [node name]`);
+    // Instance 0 serves every target when they run one after another; overlapping runs each need their own.
+    const instances = parallel > 1 ? [mocha, ...(await Promise.all(all.slice(1).map((_, i) => loadSuites(options.grep, i + 1))))] : [mocha];
+    targets.push(
+      ...(await inPool(all, parallel, async (target, index) => {
+        if (interrupted) throw new Interrupted(interrupted);
+        const prefix = parallel > 1 ? `[${target.info.nodeName}] ` : '';
+        say(`\n${prefix}target ${target.info.nodeName}: ${target.info.runtimeName} ${target.info.runtimeVersion}, sandbox image ${target.info.sandboxImage}`);
+        return runSuites(instances[parallel > 1 ? index : 0]!, target, prefix, runners);
+      })),
+    );
     if (interrupted) throw new Interrupted(interrupted);
   } catch (error) {
     if (error instanceof Interrupted || interrupted) {

@@ -130,9 +130,6 @@ export async function startClusterTargets(context: ProviderContext, access: Clus
   const listed = await context.step(`nodes listed${context.options.nodes ? ` (--nodes ${context.options.nodes})` : ''}`, () => listNodes(api, selectorOf(context.options.nodes)));
   const chosen = chooseNodes(listed, context.options.nodes, access.defaultNode);
   context.say(`  nodes to check: ${chosen.map((node) => node.name).join(', ')}`);
-  if ((context.options.parallel ?? 1) > 1 && chosen.length > 1) {
-    context.say(`  --parallel ${context.options.parallel}: the nodes are checked one after another (the runner runs one target at a time)`);
-  }
 
   // Node shells first: a shell that makes things (a probe pod) registers its undo now, so it is
   // undone after the run's namespace and the node can still be read while the run's pods go.

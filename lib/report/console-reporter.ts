@@ -48,7 +48,9 @@ export class ConsoleReporter extends Base {
 
   constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
     super(runner, options);
-    this.write = (line) => process.stdout.write(`${line}\n`);
+    // With --parallel several nodes' runs print at once; the prefix says whose line it is.
+    const prefix = typeof options?.reporterOptions?.['prefix'] === 'string' ? (options.reporterOptions['prefix'] as string) : '';
+    this.write = (line) => process.stdout.write(prefix ? `${line.split('\n').map((part) => (part ? prefix + part : part)).join('\n')}\n` : `${line}\n`);
     const tallies = new Map<string, SuiteTally>();
     const tally = (runnable: Mocha.Runnable): SuiteTally => {
       const title = topSuite(runnable);
