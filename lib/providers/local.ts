@@ -97,7 +97,14 @@ export const localProvider: Provider = {
       },
       capabilities: { kubelet: false, containerAttempts: true, ipamVisible: true, linksVisible: true },
       pods,
-      controls: { restartRuntime: () => node.restartContainerd() },
+      controls: {
+        restartRuntime: async () => {
+          const restarted = await node.restartContainerd();
+          // The report's target facts describe the node as the checks leave it.
+          target.info.details['containerdPid'] = String(node.containerdPid());
+          return restarted;
+        },
+      },
       node: new ShellNodeView(new CriInspector(node.client), new LocalShell(), { ipamDirs: [path.join(layout.cniIpamDir, layout.networkName)] }),
     };
     startedUp = true;
