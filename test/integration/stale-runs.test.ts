@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import { execa, type ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RUNS_BASE, runLayout } from '../../lib/runtime/run-layout.ts';
 import { startCli, tempReportDir, type CliResult } from './helpers/cli.ts';
@@ -79,6 +79,9 @@ describe('leftovers of a killed run are found, reported and removed; nothing els
     await rm(decoyCache, { force: true });
     // If the run under test did not remove the killed run's things, do it here: the machine stays clean.
     if (killedId && (await residueOf(killedId)).length > 0) await removeRun(killedId);
+    // The decoys kept the runs folder busy when the run under test ended, so it could not remove it.
+    await rmdir(RUNS_BASE).catch(() => undefined);
+    await rmdir(path.dirname(RUNS_BASE)).catch(() => undefined);
   });
 
   it('the killed run really left processes, mounts, links, CNI cache and its directory', function () {

@@ -48,6 +48,11 @@ export async function findAnyResidue(): Promise<{ leaks: string[]; otherRuns: st
 
   for (const entry of await list(RUNS_BASE)) ours(`run directory ${path.join(RUNS_BASE, entry)}`, RUN_ID_PATTERN.test(entry) ? entry : undefined);
   for (const entry of await list(BASE)) if (entry !== path.basename(RUNS_BASE)) leaks.push(`${path.join(BASE, entry)}`);
+  // The shared folders go with the last run that leaves them empty; with no run alive they must be gone.
+  if (live.size === 0) {
+    const baseExists = await readdir(BASE).then(() => true, () => false);
+    if (baseExists) leaks.push(`${BASE} (left although no run is alive)`);
+  }
 
   for (const link of await linkNames()) {
     const match = /^pc([0-9a-f]{8})$/.exec(link);
