@@ -3,7 +3,8 @@
  * step, each step's undo registered before the step runs. Teardown order (the undo stack runs
  * newest first): pods -> containerd -> residue (processes, mounts, bridge, CNI cache, cgroups, dir).
  */
-import { mkdir, readdir, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { missingDirs } from '../cleanup/created-dirs.ts';
 import path from 'node:path';
 import type { UndoStack } from '../cleanup/undo-stack.ts';
 import { CriClient } from '../cri/client.ts';
@@ -15,7 +16,7 @@ import { importImage, readArchiveReferences } from './image-import.ts';
 import { appImageSpec, APP_IMAGE, pauseImageSpec, PAUSE_IMAGE } from './local-images.ts';
 import { buildOciImage } from './oci-image.ts';
 import { createRunDir } from './run-dir.ts';
-import type { RunLayout } from './run-layout.ts';
+import { SHARED_PARENTS, type RunLayout } from './run-layout.ts';
 import { findResidue, describeResidue, removeResidue } from './run-residue.ts';
 
 export interface EmbeddedNodeOptions {
@@ -40,32 +41,16 @@ export interface EmbeddedNode {
   leaks(): Promise<string[]>;
 }
 
-/**
- * Directories containerd, its shims and libcni create outside the run directory even when every
- * path they can be given points inside it. Named per instance inside, but the folders themselves
- * are shared: remove one only if this run created it and it is empty.
- */
-const SHARED_PARENTS = ['/run/containerd/s', '/run/containerd', '/var/lib/cni/results', '/var/lib/cni'];
-
-async function missingDirs(dirs: string[]): Promise<string[]> {
-  const missing: string[] = [];
-  for (const dir of dirs) if (!(await stat(dir).then(() => true, () => false))) missing.push(dir);
-  return missing;
-}
-
 export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<EmbeddedNode> {
   const { layout, undo, step } = options;
   const createdParents = await missingDirs(SHARED_PARENTS);
-  // Registered before everything so it runs after everything; rmdir never removes a non-empty folder.
-  undo.push('shared folders this run created', async () => {
-    for (const dir of createdParents) await rmdir(dir).catch(() => undefined);
-  });
   // Registered first so it runs last: whatever the steps below leave is removed by what makes it ours.
   undo.push(`embedded node residue (${layout.dir})`, async () => {
     await removeResidue(layout);
   });
   await step(`run directory ${layout.dir}`, async () => {
     await createRunDir(layout);
+    await writeFile(layout.createdDirsFile, JSON.stringify(createdParents) + '\n', { mode: 0o600 });
     for (const dir of [layout.root, layout.state, layout.runcRoot, layout.cniConfDir, layout.cniIpamDir, layout.images, layout.opt]) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     }

@@ -12,6 +12,8 @@ export interface RunLayout {
   dir: string;
   /** owner.json: pid and start time of the harness that owns this directory. */
   ownerFile: string;
+  /** Shared folders outside the run directory that this run brought into being (JSON list). */
+  createdDirsFile: string;
   root: string;
   state: string;
   socket: string;
@@ -37,6 +39,7 @@ export function runLayout(runId: string, base = RUNS_BASE): RunLayout {
     runId,
     dir,
     ownerFile: path.join(dir, 'owner.json'),
+    createdDirsFile: path.join(dir, 'created-shared-dirs.json'),
     root: path.join(dir, 'root'),
     state,
     socket: path.join(dir, 'containerd.sock'),
@@ -54,6 +57,14 @@ export function runLayout(runId: string, base = RUNS_BASE): RunLayout {
     cgroupParent: `/pause-conformance/${runId}`,
   };
 }
+
+/**
+ * Directories containerd, its shims and libcni create outside the run directory even when every
+ * path they can be given points inside it. Named per instance inside, but the folders themselves
+ * are shared: a run records those it brought into being (createdDirsFile), and removeResidue
+ * removes them once empty, at teardown or, after a killed run, at the next start. Children first.
+ */
+export const SHARED_PARENTS = ['/run/containerd/s', '/run/containerd', '/var/lib/cni/results', '/var/lib/cni'];
 
 /** Run ids are 8 lowercase hex characters: short enough for interface names, unique enough per machine. */
 export const RUN_ID_PATTERN = /^[0-9a-f]{8}$/;

@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, readlink, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { RunLayout } from './run-layout.ts';
+import { SHARED_PARENTS, type RunLayout } from './run-layout.ts';
 import { pollUntil } from '../wait.ts';
+import { removeIfEmpty } from '../cleanup/created-dirs.ts';
 
 export interface Residue {
   processes: { pid: number; command: string }[];
@@ -156,6 +157,7 @@ export function describeResidue(residue: Residue): string[] {
  */
 export async function removeResidue(layout: RunLayout): Promise<string[]> {
   const residue = await findResidue(layout);
+  const createdShared = await readCreatedDirs(layout);
   for (const { pid } of residue.processes) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -191,8 +193,20 @@ export async function removeResidue(layout: RunLayout): Promise<string[]> {
   if (describeResidue({ ...left, runDir: false }).length === 0) {
     await rm(layout.dir, { recursive: true, force: true, maxRetries: 3 });
     await removeSharedParentsIfEmpty(layout);
+    await removeIfEmpty(createdShared);
   }
   return describeResidue(residue);
+}
+
+/** The shared folders the run recorded as made by it (children listed before parents). */
+async function readCreatedDirs(layout: RunLayout): Promise<string[]> {
+  try {
+    const list: unknown = JSON.parse(await readFile(layout.createdDirsFile, 'utf8'));
+    // Only ever the known shared folders, whatever the file says.
+    return Array.isArray(list) ? SHARED_PARENTS.filter((dir) => list.includes(dir)) : [];
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RUNS_BASE, runLayout } from '../../lib/runtime/run-layout.ts';
 import { startCli, tempReportDir, type CliResult } from './helpers/cli.ts';
+import { missingDirs, removeIfEmpty } from '../../lib/cleanup/created-dirs.ts';
 import { removeRun, residueOf } from './helpers/residue.ts';
 import { startTicks, linkExists, processAlive } from './helpers/host.ts';
 
@@ -28,6 +29,7 @@ describe('leftovers of a killed run are found, reported and removed; nothing els
   const liveDir = path.join(RUNS_BASE, liveId);
   const notARunDir = path.join(RUNS_BASE, `keep-me-${orphanId}`);
   const decoyCache = `/var/lib/cni/results/pc-${orphanId}-0123456789abcdef-eth0`;
+  let decoyParents: string[] = [];
   let killedId: string | undefined;
   let killedResidue: string[] = [];
   let liveOwner: ResultPromise | undefined;
@@ -37,6 +39,9 @@ describe('leftovers of a killed run are found, reported and removed; nothing els
   let liveOwnerJson = '';
 
   before(async function () {
+    // The decoy CNI cache file keeps libcni's folders busy while the killed run's leftovers are
+    // removed; the test removes them afterwards if they were not there before it.
+    decoyParents = await missingDirs(['/var/lib/cni/results', '/var/lib/cni']);
     // 1. A real run, SIGKILLed while its first pod is up.
     const killed = startCli(['run', '--provider', 'local', '--report-dir', tempReportDir(), '--grep', 'pause holds the pod IP and network namespace']);
     killedId = await killed.runId();
@@ -77,6 +82,7 @@ describe('leftovers of a killed run are found, reported and removed; nothing els
     await rm(liveDir, { recursive: true, force: true });
     await rm(notARunDir, { recursive: true, force: true });
     await rm(decoyCache, { force: true });
+    await removeIfEmpty(decoyParents);
     // If the run under test did not remove the killed run's things, do it here: the machine stays clean.
     if (killedId && (await residueOf(killedId)).length > 0) await removeRun(killedId);
     // The decoys kept the runs folder busy when the run under test ended, so it could not remove it.
