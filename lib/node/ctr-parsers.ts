@@ -120,14 +120,18 @@ export function rfc3339Nanoseconds(value: string | undefined): bigint {
   return BigInt(seconds) * 1_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
 }
 
+/** JSON that ctr (or a file it reads) printed, or a CtrOutputError naming what printed it. */
+function parseJson(output: string, what: string): Json {
+  try {
+    return JSON.parse(output);
+  } catch (error) {
+    throw new CtrOutputError(what, `not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** `ctr containers info <id>` JSON -> the parts the inspector uses. */
 export function parseCtrContainerInfo(output: string): CtrContainerInfo {
-  let parsed: Json;
-  try {
-    parsed = JSON.parse(output);
-  } catch (error) {
-    throw new CtrOutputError('containers info', `not JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const parsed = parseJson(output, 'containers info');
   const info = record(parsed);
   const id = text(info['ID']);
   if (!id) throw new CtrOutputError('containers info', 'no "ID" field');
@@ -218,12 +222,7 @@ export interface CriContainerStatus {
  * created -> created.
  */
 export function parseCriContainerStatus(output: string): CriContainerStatus {
-  let parsed: Json;
-  try {
-    parsed = JSON.parse(output);
-  } catch (error) {
-    throw new CtrOutputError('CRI status file', `not JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const parsed = parseJson(output, 'CRI status file');
   const status = record(parsed);
   if (status['Version'] !== 'v1') throw new CtrOutputError('CRI status file', `unknown version ${JSON.stringify(status['Version'])}`);
   const finished = integer(status['FinishedAt']) ?? 0;

@@ -9,6 +9,7 @@ import type { RuntimeInspector } from './runtime-inspector.ts';
 import { parseNamespaceLinks } from './inspect-parsers.ts';
 import type { ContainerFacts, HostLink, ImageFacts, NamespaceIds, NodeView, SandboxFacts } from './node-view.ts';
 import { parseIpLinkJson } from './ip-link.ts';
+import { hasExited, parseProcStat } from './proc-stat.ts';
 import { posix } from 'node:path';
 
 const NAMESPACE_KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;
@@ -55,9 +56,7 @@ export class ShellNodeView implements NodeView {
   async processAlive(pid: number): Promise<boolean> {
     const result = await this.shell.run(['cat', `/proc/${pid}/stat`]);
     if (result.exitCode !== 0) return false;
-    // Field 3, after the parenthesised comm (which may hold spaces): Z is a zombie, already dead.
-    const state = result.stdout.slice(result.stdout.lastIndexOf(')') + 2, result.stdout.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    return !hasExited(parseProcStat(result.stdout));
   }
 
   async processCommand(pid: number): Promise<string | undefined> {

@@ -9,7 +9,8 @@ import type { CheckResult, CheckStatus } from './report.ts';
 
 const { EVENT_TEST_BEGIN, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } = Mocha.Runner.constants;
 
-function topSuiteTitle(runnable: Mocha.Runnable): string {
+/** Title of the top-level describe a check belongs to (its suite in the report). */
+export function topSuiteTitle(runnable: Mocha.Runnable): string {
   let suite = runnable.parent;
   while (suite?.parent && !suite.parent.root) suite = suite.parent;
   return suite?.title ?? '';

@@ -6,6 +6,7 @@
  */
 import Mocha from 'mocha';
 import { evidenceOf } from './evidence.ts';
+import { topSuiteTitle } from './collector.ts';
 
 const { EVENT_SUITE_BEGIN, EVENT_SUITE_END, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING, EVENT_RUN_END } = Mocha.Runner.constants;
 const Base = Mocha.reporters.Base;
@@ -20,12 +21,6 @@ interface SuiteTally {
   skipped: number;
   /** Wall time of the top-level suite, hooks included: a before() that makes the pod is where time goes. */
   durationMs: number;
-}
-
-function topSuite(runnable: Mocha.Runnable): string {
-  let suite = runnable.parent;
-  while (suite?.parent && !suite.parent.root) suite = suite.parent;
-  return suite?.title ?? '';
 }
 
 /** Evidence without its summary (already printed), as one line of JSON, cut to a readable size. */
@@ -53,7 +48,7 @@ export class ConsoleReporter extends Base {
     this.write = (line) => process.stdout.write(prefix ? `${line.split('\n').map((part) => (part ? prefix + part : part)).join('\n')}\n` : `${line}\n`);
     const tallies = new Map<string, SuiteTally>();
     const tally = (runnable: Mocha.Runnable): SuiteTally => {
-      const title = topSuite(runnable);
+      const title = topSuiteTitle(runnable);
       let found = tallies.get(title);
       if (!found) {
         found = { title, passed: 0, failed: 0, skipped: 0, durationMs: 0 };

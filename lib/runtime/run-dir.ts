@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readProcStat } from '../node/proc-stat.ts';
 import { RUN_ID_PATTERN, RUNS_BASE, runLayout, type RunLayout } from './run-layout.ts';
 
 export interface Owner {
@@ -23,12 +24,7 @@ export function newRunId(): string {
 }
 
 async function startTicks(pid: number): Promise<string | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return (await readProcStat(pid))?.startTicks;
 }
 
 async function ownerOfThisProcess(): Promise<Owner> {

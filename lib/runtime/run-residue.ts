@@ -10,6 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { SHARED_PARENTS, type RunLayout } from './run-layout.ts';
 import { pollUntil } from '../wait.ts';
+import { hasExited, readProcStat } from '../node/proc-stat.ts';
 import { removeIfEmpty } from '../cleanup/created-dirs.ts';
 
 export interface Residue {
@@ -70,8 +71,8 @@ async function runProcesses(layout: RunLayout, cgroups: string[]): Promise<Resid
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     if (pid === process.pid) continue;
-    const stat = await readText(`/proc/${pid}/stat`);
-    if (!stat || /^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) continue;
+    const stat = await readProcStat(pid);
+    if (!stat || hasExited(stat)) continue;
     const argv = ((await readText(`/proc/${pid}/cmdline`)) ?? '').split('\0').filter(Boolean);
     const command = argv.join(' ');
     const namesRun = argv.some((arg) => arg === layout.dir || arg.startsWith(layout.dir + '/'));

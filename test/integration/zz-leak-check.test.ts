@@ -19,6 +19,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RUN_ID_PATTERN, RUNS_BASE } from '../../lib/runtime/run-layout.ts';
 import { linkNames } from './helpers/host.ts';
+import { hasExited, readProcStat } from '../../lib/node/proc-stat.ts';
 import { liveRunIds } from './helpers/machine.ts';
 
 const BASE = path.dirname(RUNS_BASE);
@@ -81,8 +82,8 @@ export async function findAnyResidue(): Promise<{ leaks: string[]; otherRuns: st
 
   for (const entry of await list('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const stat = await text(`/proc/${entry}/stat`);
-    if (!stat || /^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) continue;
+    const stat = await readProcStat(Number(entry));
+    if (!stat || hasExited(stat)) continue;
     const command = (await text(`/proc/${entry}/cmdline`)).split('\0').join(' ').trim();
     if (command.includes(BASE)) ours(`process ${entry} (${command.slice(0, 120)})`, runIdIn(command));
   }

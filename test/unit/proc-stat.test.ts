@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseProcStat } from '../../lib/node/proc-stat.ts';
+import { hasExited, parseProcStat, readProcStat } from '../../lib/node/proc-stat.ts';
 
 describe('parseProcStat (real /proc)', function () {
   it('reads pid, state and ppid of this process', async function () {
@@ -13,6 +13,11 @@ describe('parseProcStat (real /proc)', function () {
     expect(stat.ppid).to.equal(process.ppid);
     // The read runs on a libuv worker thread while the main thread waits: R or S.
     expect(stat.state).to.match(/^[RS]$/);
+    expect(hasExited(stat)).to.equal(false);
+    // starttime (field 22) in ticks: stable for the process, as run-dir.ts relies on.
+    expect(stat.startTicks).to.match(/^\d+$/);
+    expect((await readProcStat(process.pid))?.startTicks).to.equal(stat.startTicks);
+    expect(await readProcStat(2 ** 22 + 1), 'a pid above pid_max').to.equal(undefined);
   });
 
   it('counts fields from the last ")" when the command name holds spaces and parentheses', async function () {

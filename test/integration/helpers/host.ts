@@ -1,23 +1,18 @@
 /** Small facts about this machine that the integration tests assert on. */
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
+import { hasExited, readProcStat } from '../../../lib/node/proc-stat.ts';
 
 /** /proc/<pid>/stat start time (field 22), as run-dir.ts stamps owners with it. */
 export async function startTicks(pid: number): Promise<string> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  const ticks = (await readProcStat(pid))?.startTicks;
   if (!ticks) throw new Error(`no start time in /proc/${pid}/stat`);
   return ticks;
 }
 
 /** Alive and not a zombie. */
 export async function processAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
-  } catch {
-    return false;
-  }
+  const stat = await readProcStat(pid);
+  return stat !== undefined && !hasExited(stat);
 }
 
 export async function linkExists(name: string): Promise<boolean> {
