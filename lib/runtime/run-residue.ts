@@ -221,5 +221,5 @@ async function removeSharedParentsIfEmpty(layout: RunLayout): Promise<void> {
     for (const name of await listDir(CGROUP_ROOT)) parents.push(path.join(CGROUP_ROOT, name, cgroupParent));
     parents.push(path.join(CGROUP_ROOT, cgroupParent));
   }
-  for (const dir of parents) await rmdir(dir).catch(() => undefined);
+  await removeIfEmpty(parents);
 }
