@@ -15,6 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildOciImage, type ImageSpec, type RootfsEntry } from '../lib/runtime/oci-image.ts';
 import { BUSYBOX_PATH, CATATONIT_PATH } from '../lib/runtime/local-images.ts';
+import { errnoCode } from '../lib/linux/errno.ts';
 
 const USAGE = 'usage: node scripts/make-alt-pause-image.ts OUT.tar [--no-reap] [--reference REF]';
 
@@ -65,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       await copyFile(built.archive, out);
     } catch (error) {
-      process.stderr.write(`make-alt-pause-image: cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Pass a path in a directory that exists.\n`);
+      process.stderr.write(`make-alt-pause-image: cannot write ${out}: ${errnoCode(error) ?? String(error)}. Pass a path in a directory that exists.\n`);
       return 2;
     }
     process.stdout.write(`${out}: ${image.reference}, image id ${built.configDigest}, entrypoint ${image.entrypoint.join(' ')}\n`);

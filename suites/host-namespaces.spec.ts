@@ -14,7 +14,8 @@ import { expect } from 'chai';
 import { evidence } from '../lib/report/evidence.ts';
 import type { PodRef } from '../lib/pods/pod-driver.ts';
 import type { NamespaceIds } from '../lib/node/node-view.ts';
-import { cidrContains, formatCidr, networkOf, parseCidr, parseIpAddrLines } from '../lib/node/ipv4-cidr.ts';
+import { cidrContains, formatCidr, networkOf, requireCidr } from '../lib/linux/ipv4-cidr.ts';
+import { parseIpAddrLines } from '../lib/linux/ip-addr.ts';
 import { fixture, target } from './context.ts';
 import { execText, observeContainer, observePause, type ContainerNamespaces, type PauseObservation } from './observe.ts';
 
@@ -63,7 +64,7 @@ describe('host namespaces: pause holds only what the pod does not take from the 
     // The pod subnet, as a pod with a network of its own sees it on eth0.
     const podEth0 = parseIpAddrLines(await execText(target(), hostIpcPod!, 'reader', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).find((a) => a.dev === 'eth0');
     expect(podEth0, 'eth0 address of the pod with its own network').to.not.equal(undefined);
-    const podSubnet = parseCidr(podEth0!.cidr);
+    const podSubnet = requireCidr(podEth0!.cidr);
     const nodeAddresses = addresses.filter((a) => !cidrContains(podSubnet, a.cidr.split('/')[0]!));
     const reportedIp = netPause.sandbox.ip ?? '';
     ev['hostNamespaces'] = { ...host };

@@ -6,6 +6,7 @@
 import type { PodRef } from '../lib/pods/pod-driver.ts';
 import type { NamespaceIds, SandboxFacts } from '../lib/node/node-view.ts';
 import type { Target } from '../lib/target.ts';
+import { ipv4OfDevice } from '../lib/linux/ip-addr.ts';
 
 export interface PauseObservation {
   sandbox: SandboxFacts;
@@ -41,9 +42,9 @@ export async function observeContainer(target: Target, pod: PodRef, name: string
 export async function eth0Address(target: Target, pod: PodRef, container: string): Promise<string> {
   const result = await target.pods.exec(pod, container, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
   if (result.exitCode !== 0) throw new Error(`ip addr in ${container} exited ${result.exitCode}: ${result.stderr.trim()}`);
-  const match = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(result.stdout);
-  if (!match) throw new Error(`no IPv4 address on eth0 in ${container}: ${result.stdout.trim()}`);
-  return match[1]!;
+  const address = ipv4OfDevice(result.stdout, 'eth0');
+  if (!address) throw new Error(`no IPv4 address on eth0 in ${container}: ${result.stdout.trim()}`);
+  return address;
 }
 
 /** Runs a command in a container and returns its trimmed stdout; a non-zero exit fails. */

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { evidence } from '../lib/report/evidence.ts';
 import type { PodRef } from '../lib/pods/pod-driver.ts';
-import { parseProcStat, type ProcStat } from '../lib/node/proc-stat.ts';
+import { parseProcStat, type ProcStat } from '../lib/linux/proc-stat.ts';
 import { pollUntil } from '../lib/wait.ts';
 import { target, usePod } from './context.ts';
 import { execText, observeContainer, observePause, type PauseObservation } from './observe.ts';

@@ -12,6 +12,7 @@ import { parseDocument } from 'yaml';
 import { EnvironmentError, UsageError } from '../errors.ts';
 import { KubeApi, requestTimeout } from './api.ts';
 import { describeApiError, isApiStatus, isTimeout, networkCode } from './api-errors.ts';
+import { errnoCode } from '../linux/errno.ts';
 
 export interface KubeConfigChoice {
   /** --kubeconfig */
@@ -47,7 +48,7 @@ function readable(file: string): string | undefined {
     accessSync(file, constants.R_OK);
     return undefined;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    return errnoCode(error) ?? 'unreadable';
   }
 }
 

@@ -16,13 +16,13 @@ import {
   parseCtrContainersLs,
   parseCtrServerVersion,
   parseCtrTasksLs,
-  parseIpv4OfDevice,
   sandboxFactsFromCtr,
   sandboxSummaryFromCtr,
   type CriContainerStatus,
   type CtrContainerInfo,
   type CtrTaskRow,
 } from './ctr-parsers.ts';
+import { ipv4OfDevice } from '../linux/ip-addr.ts';
 import type { NodeShell } from './node-shell.ts';
 import { NodeCommandError } from './node-shell.ts';
 import type { ContainerFacts, SandboxFacts } from './node-view.ts';
@@ -93,7 +93,7 @@ export class CtrInspector implements RuntimeInspector, PodSandboxLister, Runtime
     // A containerd that keeps no IP in its metadata: ask the kernel, inside the pod's netns.
     if (facts.ip === undefined && netnsOpen && info.netnsPath) {
       const shown = await this.shell.run(['nsenter', `--net=${info.netnsPath}`, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
-      facts.ip = shown.exitCode === 0 ? (parseIpv4OfDevice(shown.stdout, 'eth0') ?? '') : '';
+      facts.ip = shown.exitCode === 0 ? (ipv4OfDevice(shown.stdout, 'eth0') ?? '') : '';
     }
     return facts;
   }

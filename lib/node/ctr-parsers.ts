@@ -258,15 +258,6 @@ export function containerFactsFromCtr(info: CtrContainerInfo, task: CtrTaskRow |
   return facts;
 }
 
-/** The address of `ip -4 -o addr show dev eth0` (one line per address; the first one). */
-export function parseIpv4OfDevice(output: string, device: string): string | undefined {
-  for (const line of output.split('\n')) {
-    const match = /^\d+:\s+(\S+)\s+inet\s+(\d+\.\d+\.\d+\.\d+)\//.exec(line.trim());
-    if (match && match[1] === device) return match[2];
-  }
-  return undefined;
-}
-
 /**
  * A containerd filter on container labels, as `ctr containers ls` takes it: every label must
  * match (comma = and). Values are quoted so that any character a label value may hold is literal.

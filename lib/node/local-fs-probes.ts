@@ -11,6 +11,7 @@ import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ShellResult } from './node-shell.ts';
+import { errnoCode } from '../linux/errno.ts';
 
 /** strerror(3) wording, as coreutils prints it, for the errors reading /proc and /sys can give. */
 const STRERROR: Record<string, string> = {
@@ -25,7 +26,7 @@ const STRERROR: Record<string, string> = {
 };
 
 function strerror(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const code = errnoCode(error) ?? '';
   return STRERROR[code] ?? (error instanceof Error ? error.message : String(error));
 }
 

@@ -3,6 +3,8 @@
  * the netns bind mount, the pod's host-side veth and its IP in the IPAM store. It reads the
  * runtime through a RuntimeInspector (CRI gRPC, crictl or ctr) and the node through a NodeShell.
  */
+import type { IpLink } from '../linux/ip-link.ts';
+
 export type NamespaceKind = 'net' | 'ipc' | 'uts' | 'pid' | 'mnt';
 
 /** Namespace identities as the kernel prints them, e.g. { net: 'net:[4026532177]' }. */
@@ -48,11 +50,8 @@ export interface ImageFacts {
   cmd: string[];
 }
 
-export interface HostLink {
-  name: string;
-  ifindex: number;
-  master?: string;
-}
+/** A link of the node (a pod's host-side veth), as `ip -j link` shows it. */
+export type HostLink = IpLink;
 
 export interface NodeView {
   sandbox(sandboxId: string): Promise<SandboxFacts>;

@@ -8,8 +8,8 @@ import { LocalShell, runChecked } from './node-shell.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
 import { parseNamespaceLinks } from './inspect-parsers.ts';
 import type { ContainerFacts, HostLink, ImageFacts, NamespaceIds, NodeView, SandboxFacts } from './node-view.ts';
-import { parseIpLinkJson } from './ip-link.ts';
-import { hasExited, parseProcStat } from './proc-stat.ts';
+import { parseIpLinkJson } from '../linux/ip-link.ts';
+import { hasExited, parseProcStat } from '../linux/proc-stat.ts';
 import { posix } from 'node:path';
 
 const NAMESPACE_KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { loadPodManifest, type PodManifest } from './manifest.ts';
+import { errnoCode } from '../linux/errno.ts';
 
 export const DEFAULT_FIXTURES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'pods');
 
@@ -33,7 +34,7 @@ export async function loadFixtureDir(dir: string = DEFAULT_FIXTURES_DIR): Promis
   try {
     names = (await readdir(dir)).filter((name) => name.endsWith('.yaml')).sort();
   } catch (error) {
-    throw new UsageError(`--fixtures ${dir} cannot be read`, (error as NodeJS.ErrnoException).code ?? 'read error', 'Pass a directory of pod fixtures, e.g. a copy of fixtures/pods.');
+    throw new UsageError(`--fixtures ${dir} cannot be read`, errnoCode(error) ?? 'read error', 'Pass a directory of pod fixtures, e.g. a copy of fixtures/pods.');
   }
   if (names.length === 0) throw new UsageError(`--fixtures ${dir} holds no *.yaml file`, 'the suites run the pods described there', 'Pass a directory of pod fixtures, e.g. a copy of fixtures/pods.');
   const fixtures: LoadedFixture[] = [];

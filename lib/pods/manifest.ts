@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { UsageError } from '../errors.ts';
+import { errnoCode } from '../linux/errno.ts';
 
 export interface EnvVar {
   name: string;
@@ -180,7 +181,7 @@ export async function loadPodManifest(file: string): Promise<PodManifest> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'read error';
+    const code = errnoCode(error) ?? 'read error';
     throw new UsageError(`fixture ${file} cannot be read`, code, 'Check the path; fixtures live in fixtures/pods/.');
   }
   return parsePodManifest(text, file);

@@ -14,7 +14,7 @@ import { matchPodsToSandboxes, runningPodsOnNode } from '../kube/same-node.ts';
 import { EnvironmentError, isUserFacing } from '../errors.ts';
 import { describeApiError } from '../kube/api-errors.ts';
 import { CrictlError, CrictlInspector } from '../node/crictl-inspector.ts';
-import { parseIpLinkJson } from '../node/ip-link.ts';
+import { parseIpLinkJson } from '../linux/ip-link.ts';
 import type { NodeShell } from '../node/node-shell.ts';
 import { currentSandbox, hasPodSandboxLister, hasRuntimeFacts, type PodSandboxLister, type RuntimeFacts } from '../node/runtime-facts.ts';
 import type { RuntimeInspector } from '../node/runtime-inspector.ts';

@@ -20,6 +20,7 @@ import type { Provider, ProviderContext, StartedProvider } from './provider.ts';
 import { imageIdOf, sandboxImageFromStatusInfo } from './runtime-info.ts';
 import { LABEL_RUN } from '../pods/translate.ts';
 import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../pods/fixtures.ts';
+import { errnoCode } from '../linux/errno.ts';
 
 export const DEFAULT_CRI_APP_IMAGE = 'docker.io/library/busybox:1.36';
 
@@ -34,7 +35,7 @@ export async function connectCri(endpoint: string): Promise<CriClient> {
   try {
     isSocket = (await stat(socket)).isSocket();
   } catch (error) {
-    throw new EnvironmentError(`--cri-endpoint ${endpoint} does not exist`, (error as NodeJS.ErrnoException).code ?? 'stat failed', 'Check the runtime is running and the path is its CRI socket.');
+    throw new EnvironmentError(`--cri-endpoint ${endpoint} does not exist`, errnoCode(error) ?? 'stat failed', 'Check the runtime is running and the path is its CRI socket.');
   }
   if (!isSocket) throw new UsageError(`--cri-endpoint ${endpoint} is not a socket`, 'the path exists but is a file or directory', "Pass the runtime's CRI socket, e.g. unix:///run/containerd/containerd.sock.");
   const client = new CriClient(endpoint, { callTimeoutMs: 30_000 });

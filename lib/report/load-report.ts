@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report.ts';
+import { errnoCode } from '../linux/errno.ts';
 
 type Json = unknown;
 
@@ -52,7 +53,7 @@ export async function loadReport(file: string): Promise<Report> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'read error';
+    const code = errnoCode(error) ?? 'read error';
     throw new UsageError(`report ${file} cannot be read`, code, 'Pass the report.json a `pause-conformance run` wrote (reports/report.json by default).');
   }
   let document: Json;

@@ -9,8 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readProcStat } from '../node/proc-stat.ts';
+import { readProcStat } from '../linux/proc-stat.ts';
 import { RUN_ID_PATTERN, RUNS_BASE, runLayout, type RunLayout } from './run-layout.ts';
+import { errnoCode } from '../linux/errno.ts';
 
 export interface Owner {
   pid: number;
@@ -107,7 +108,7 @@ export async function claimStaleRun(layout: RunLayout): Promise<boolean> {
   try {
     await writeFile(mine, JSON.stringify(await ownerOfThisProcess()) + '\n', { mode: 0o600 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false; // removed meanwhile by whoever claimed it
+    if (errnoCode(error) === 'ENOENT') return false; // removed meanwhile by whoever claimed it
     throw error;
   }
   try {
@@ -116,7 +117,7 @@ export async function claimStaleRun(layout: RunLayout): Promise<boolean> {
         await link(mine, claim);
         return true;
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
+        const code = errnoCode(error);
         if (code === 'ENOENT') return false;
         if (code !== 'EEXIST') throw error;
         const holder = await readOwner(claim);

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { SHARED_PARENTS, type RunLayout } from './run-layout.ts';
 import { pollUntil } from '../wait.ts';
-import { hasExited, readProcStat } from '../node/proc-stat.ts';
+import { hasExited, readProcStat } from '../linux/proc-stat.ts';
+import { parseIpLinkJson } from '../linux/ip-link.ts';
+import { errnoCode } from '../linux/errno.ts';
 import { removeIfEmpty } from '../cleanup/created-dirs.ts';
 
 export interface Residue {
@@ -128,8 +130,8 @@ export async function findResidue(layout: RunLayout): Promise<Residue> {
   const linksJson = await execa('ip', ['-j', 'link', 'show'], { reject: false, timeout: COMMAND_TIMEOUT_MS });
   if (linksJson.exitCode !== 0) throw new Error(`ip -j link show failed (${linksJson.timedOut ? `no answer within ${COMMAND_TIMEOUT_MS} ms` : `exit ${linksJson.exitCode}`}): ${linksJson.stderr.trim()}`);
   const links: string[] = [];
-  for (const link of JSON.parse(linksJson.stdout || '[]') as { ifname: string; master?: string }[]) {
-    if (link.ifname === layout.bridgeName || link.master === layout.bridgeName) links.push(link.ifname);
+  for (const link of parseIpLinkJson(linksJson.stdout)) {
+    if (link.name === layout.bridgeName || link.master === layout.bridgeName) links.push(link.name);
   }
   const cniCache: string[] = [];
   for (const name of await listDir(CNI_CACHE)) {
@@ -181,7 +183,7 @@ export async function removeResidue(layout: RunLayout): Promise<string[]> {
           await rmdir(cgroup);
           return { done: true, value: undefined };
         } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code ?? 'error';
+          const code = errnoCode(error) ?? 'error';
           return code === 'ENOENT' ? { done: true, value: undefined } : { done: false, seen: code };
         }
       },

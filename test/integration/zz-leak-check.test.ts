@@ -19,7 +19,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RUN_ID_PATTERN, RUNS_BASE } from '../../lib/runtime/run-layout.ts';
 import { linkNames } from './helpers/host.ts';
-import { hasExited, readProcStat } from '../../lib/node/proc-stat.ts';
+import { hasExited, readProcStat } from '../../lib/linux/proc-stat.ts';
 import { liveRunIds } from './helpers/machine.ts';
 
 const BASE = path.dirname(RUNS_BASE);

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { CrictlOutputError, parseCrictlFailure, parseCrictlInfo, parseCrictlPods, parseCrictlPs, parseCrictlVersion } from '../../lib/node/crictl-parsers.ts';
 import { currentSandbox } from '../../lib/node/runtime-facts.ts';
+import { hostLocalIpamDirs } from '../../lib/node/cni-info.ts';
 
 const recorded = (name: string): string => readFileSync(new URL(`../../fixtures/recorded/${name}`, import.meta.url), 'utf8');
 
@@ -101,5 +102,12 @@ describe('is the runtime read the kubelet\'s (recorded crictl pods + kubectl get
     expect(matchPodsToSandboxes([{ namespace: 'pc-rec', name: 'mirror', uid: 'api-side-uid', kubeletUid: sharedPid.podUid! }], listed).seen).to.have.length(1);
     // Another runtime (here: one with no pods) sees none of them.
     expect(matchPodsToSandboxes(apiPods, parseCrictlPods(recorded('empty-crictl-pods.json'))).missing.map((p) => p.name)).to.deep.equal(['trio']);
+  });
+});
+
+describe('CNI info', function () {
+  it('finds the host-local IPAM directory in recorded crictl info', function () {
+    const info = JSON.parse(recorded('crictl-info.json')) as { cniconfig: unknown };
+    expect(hostLocalIpamDirs(info.cniconfig)).to.deep.equal(['/var/lib/pc-node/cni-state/probe']);
   });
 });

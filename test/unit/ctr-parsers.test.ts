@@ -15,12 +15,12 @@ import {
   parseCtrContainersLs,
   parseCtrServerVersion,
   parseCtrTasksLs,
-  parseIpv4OfDevice,
   rfc3339Nanoseconds,
   sandboxFactsFromCtr,
   sandboxSummaryFromCtr,
 } from '../../lib/node/ctr-parsers.ts';
 import { parseSandboxInspect } from '../../lib/node/inspect-parsers.ts';
+import { ipv4OfDevice } from '../../lib/linux/ip-addr.ts';
 
 const recorded = (name: string): string => readFileSync(new URL(`../../fixtures/recorded/${name}`, import.meta.url), 'utf8');
 
@@ -103,7 +103,7 @@ describe('ctr parsers (recorded ctr 1.6.20 output)', function () {
       const info = parseCtrContainerInfo(recorded('embedded-ctr-containers-info-exits-sandbox.json'));
       const facts = sandboxFactsFromCtr(info, parseCtrTasksLs(recorded('embedded-ctr-tasks-ls-exits.txt')).get(EXITS_SANDBOX), true);
       expect(facts).to.include({ id: EXITS_SANDBOX, state: 'ready', pausePid: 25063 });
-      expect(facts.ip).to.equal(parseIpv4OfDevice(recorded('embedded-nsenter-ip-4-o-addr-eth0.txt'), 'eth0'));
+      expect(facts.ip).to.equal(ipv4OfDevice(recorded('embedded-nsenter-ip-4-o-addr-eth0.txt'), 'eth0'));
       expect(facts.ip).to.equal('10.213.77.2');
       expect(facts.netnsPath).to.match(/\/netns\/cni-0749bd73-/);
     });

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { hasExited, parseProcStat, readProcStat } from '../../lib/node/proc-stat.ts';
+import { hasExited, parseProcStat, readProcStat } from '../../lib/linux/proc-stat.ts';
 
 describe('parseProcStat (real /proc)', function () {
   it('reads pid, state and ppid of this process', async function () {

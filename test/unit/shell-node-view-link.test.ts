@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { parseIpLinkJson } from '../../lib/node/ip-link.ts';
+import { parseIpLinkJson } from '../../lib/linux/ip-link.ts';
 import { LocalShell } from '../../lib/node/node-shell.ts';
 import type { RuntimeInspector } from '../../lib/node/runtime-inspector.ts';
 import { ShellNodeView } from '../../lib/node/shell-node-view.ts';

@@ -11,6 +11,7 @@
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { pollUntil } from '../../../lib/wait.ts';
 import { startTicks } from './host.ts';
+import { errnoCode } from '../../../lib/linux/errno.ts';
 
 const LOCK = '/run/lock/pause-conformance-integration.lock';
 const WAIT_MS = 15 * 60_000;
@@ -41,7 +42,7 @@ async function tryLock(): Promise<{ done: true; value: undefined } | { done: fal
     await link(mine, LOCK);
     return { done: true, value: undefined };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (errnoCode(error) !== 'EEXIST') throw error;
     const current = await holder();
     if (current && (await alive(current))) return { done: false, seen: `held by pid ${current.pid}` };
     await unlink(LOCK).catch(() => undefined);

@@ -1,6 +1,6 @@
 /** Small facts about this machine that the integration tests assert on. */
 import { execa } from 'execa';
-import { hasExited, readProcStat } from '../../../lib/node/proc-stat.ts';
+import { hasExited, readProcStat } from '../../../lib/linux/proc-stat.ts';
 
 /** /proc/<pid>/stat start time (field 22), as run-dir.ts stamps owners with it. */
 export async function startTicks(pid: number): Promise<string> {
