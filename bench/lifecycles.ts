@@ -18,9 +18,10 @@ import type { PodSandboxConfig } from '../lib/cri/types.ts';
 import type { NodeView } from '../lib/node/node-view.ts';
 import type { CriPodDriver } from '../lib/pods/cri-driver.ts';
 import type { PodManifest } from '../lib/pods/manifest.ts';
-import { containerConfigFor, LABEL_POD_UID, sandboxConfigFor, type SandboxIdentity } from '../lib/pods/translate.ts';
+import { containerConfigFor, sandboxConfigFor, type SandboxIdentity } from '../lib/pods/translate.ts';
 import type { Condition } from '../lib/report/first-seen.ts';
 import { watchFirstSeen } from '../lib/report/first-seen.ts';
+import { LABEL_POD_UID } from '../lib/labels.ts';
 
 /** A CriClient that notes when RunPodSandbox returned, per pod uid: the sandbox phase inside CriPodDriver.create. */
 export class TimedCriClient extends CriClient {

@@ -6,11 +6,11 @@
  */
 import type { V1Namespace, V1ServiceAccount } from '@kubernetes/client-node';
 import type { UndoStack } from '../cleanup/undo-stack.ts';
-import { LABEL_RUN } from '../pods/translate.ts';
 import { KubeApi, requestTimeout } from './api.ts';
 import { describeApiError, isApiStatus, isNotFound } from './api-errors.ts';
 import { watchUntil } from './watch-until.ts';
 import { EnvironmentError } from '../errors.ts';
+import { LABEL_RUN } from '../labels.ts';
 
 export const NAMESPACE_DELETE_TIMEOUT_MS = 180_000;
 

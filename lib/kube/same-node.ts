@@ -7,6 +7,7 @@
 import { requestTimeout, type KubeApi } from './api.ts';
 import { isApiStatus } from './api-errors.ts';
 import type { SandboxSummary } from '../node/runtime-facts.ts';
+import { LABEL_POD_UID } from '../labels.ts';
 
 export interface ApiPodIdentity {
   namespace: string;
@@ -21,7 +22,7 @@ export interface ApiPodIdentity {
 
 /** Which of the API's pods (running on the node, not host-network-only) the runtime has a sandbox for. */
 export function matchPodsToSandboxes(pods: ApiPodIdentity[], sandboxes: SandboxSummary[]): { seen: ApiPodIdentity[]; missing: ApiPodIdentity[] } {
-  const uids = new Set(sandboxes.map((sandbox) => sandbox.podUid ?? sandbox.labels['io.kubernetes.pod.uid']).filter(Boolean));
+  const uids = new Set(sandboxes.map((sandbox) => sandbox.podUid ?? sandbox.labels[LABEL_POD_UID]).filter(Boolean));
   const has = (pod: ApiPodIdentity): boolean => uids.has(pod.uid) || (pod.kubeletUid !== undefined && uids.has(pod.kubeletUid));
   return { seen: pods.filter(has), missing: pods.filter((pod) => !has(pod)) };
 }

@@ -6,7 +6,7 @@
  * err-crictl-*.stderr.txt). The inspect documents are parsed in inspect-parsers.ts.
  */
 import { hostLocalIpamDirs } from './cni-info.ts';
-import { containerStateOf } from './inspect-parsers.ts';
+import { containerStateOf, sandboxStateOf, type ContainerRunState } from '../cri/states.ts';
 import type { SandboxSummary } from './runtime-facts.ts';
 import { integer, record, stringRecord, text, type Json } from './json-fields.ts';
 
@@ -44,7 +44,7 @@ export function parseCrictlPods(output: string): SandboxSummary[] {
     const labels = stringRecord(entry.labels);
     const summary: SandboxSummary = {
       id: text(entry.id) ?? '',
-      state: entry.state === 'SANDBOX_READY' ? 'ready' : 'notready',
+      state: sandboxStateOf(entry.state),
       attempt: integer(metadata.attempt) ?? 0,
       createdAtNs: nanoseconds(entry.createdAt),
       labels,
@@ -64,7 +64,7 @@ export interface ContainerSummary {
   sandboxId: string;
   name: string;
   attempt: number;
-  state: 'created' | 'running' | 'exited' | 'unknown';
+  state: ContainerRunState;
   createdAtNs: bigint;
   labels: Record<string, string>;
 }

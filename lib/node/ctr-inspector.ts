@@ -8,7 +8,6 @@
 import { EnvironmentError } from '../errors.ts';
 import {
   containerFactsFromCtr,
-  CRI_KIND_LABEL,
   ctrLabelFilter,
   isCtrNotFound,
   parseCriContainerStatus,
@@ -23,6 +22,7 @@ import {
   type CtrTaskRow,
 } from './ctr-parsers.ts';
 import { ipv4OfDevice } from '../linux/ip-addr.ts';
+import { LABEL_CRI_KIND, LABEL_POD_UID } from '../labels.ts';
 import type { NodeShell } from './node-shell.ts';
 import { NodeCommandError } from './node-shell.ts';
 import type { ContainerFacts, SandboxFacts } from './node-view.ts';
@@ -41,8 +41,8 @@ export interface CtrInspectorOptions {
   configuredSandboxImage?: () => Promise<{ image: string; source: string } | undefined>;
 }
 
-const APP_CONTAINER = { [CRI_KIND_LABEL]: 'container' };
-const SANDBOX = { [CRI_KIND_LABEL]: 'sandbox' };
+const APP_CONTAINER = { [LABEL_CRI_KIND]: 'container' };
+const SANDBOX = { [LABEL_CRI_KIND]: 'sandbox' };
 
 export class CtrInspector implements RuntimeInspector, PodSandboxLister, RuntimeFactsSource {
   private readonly shell: NodeShell;
@@ -102,8 +102,8 @@ export class CtrInspector implements RuntimeInspector, PodSandboxLister, Runtime
     const sandbox = await this.info(sandboxId);
     if (!sandbox) return [];
     // Containers carry their pod's uid label; the uid narrows the list to this pod's attempts.
-    const uid = sandbox.labels['io.kubernetes.pod.uid'];
-    const ids = await this.ids(uid ? { 'io.kubernetes.pod.uid': uid, ...APP_CONTAINER } : APP_CONTAINER);
+    const uid = sandbox.labels[LABEL_POD_UID];
+    const ids = await this.ids(uid ? { [LABEL_POD_UID]: uid, ...APP_CONTAINER } : APP_CONTAINER);
     const tasks = await this.tasks();
     const facts = await Promise.all(ids.map((id) => this.containerWith(id, tasks)));
     return facts.filter((fact) => fact.state !== 'gone' && fact.sandboxId === sandboxId);

@@ -12,9 +12,11 @@
  * Fixtures: ctr 1.6.20 outputs from shared/recorded and from the embedded node (fixtures/recorded).
  */
 import { netnsPathFromSpec } from './inspect-parsers.ts';
+import type { ContainerRunState } from '../cri/states.ts';
 import type { ContainerFacts, SandboxFacts } from './node-view.ts';
 import type { SandboxSummary } from './runtime-facts.ts';
 import { record, stringRecord, text, integer, type Json } from './json-fields.ts';
+import { LABEL_CONTAINER_NAME, LABEL_CRI_KIND, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../labels.ts';
 
 
 /** Thrown when ctr printed something other than what the command prints; names the command. */
@@ -96,7 +98,6 @@ export function criExtension(info: Record<string, Json>, key: string): Record<st
 
 export const SANDBOX_METADATA = 'io.cri-containerd.sandbox.metadata';
 export const CONTAINER_METADATA = 'io.cri-containerd.container.metadata';
-export const CRI_KIND_LABEL = 'io.cri-containerd.kind';
 
 export interface CtrContainerInfo {
   id: string;
@@ -136,7 +137,7 @@ export function parseCtrContainerInfo(output: string): CtrContainerInfo {
   const id = text(info['ID']);
   if (!id) throw new CtrOutputError('containers info', 'no "ID" field');
   const labels = stringRecord(info['Labels']);
-  const kind = labels[CRI_KIND_LABEL];
+  const kind = labels[LABEL_CRI_KIND];
   const spec = record(info['Spec']);
   return {
     id,
@@ -185,7 +186,7 @@ export function sandboxFactsFromCtr(info: CtrContainerInfo, task: CtrTaskRow | u
 }
 
 function withoutCriKind(labels: Record<string, string>): Record<string, string> {
-  const { [CRI_KIND_LABEL]: _kind, ...rest } = labels;
+  const { [LABEL_CRI_KIND]: _kind, ...rest } = labels;
   return rest;
 }
 
@@ -200,9 +201,9 @@ export function sandboxSummaryFromCtr(info: CtrContainerInfo, task: CtrTaskRow |
     labels: facts.labels,
   };
   const config = record(record(info.metadata['Config'])['metadata']);
-  const name = text(config['name']) ?? facts.labels['io.kubernetes.pod.name'];
-  const namespace = text(config['namespace']) ?? facts.labels['io.kubernetes.pod.namespace'];
-  const uid = text(config['uid']) ?? facts.labels['io.kubernetes.pod.uid'];
+  const name = text(config['name']) ?? facts.labels[LABEL_POD_NAME];
+  const namespace = text(config['namespace']) ?? facts.labels[LABEL_POD_NAMESPACE];
+  const uid = text(config['uid']) ?? facts.labels[LABEL_POD_UID];
   if (name) summary.podName = name;
   if (namespace) summary.podNamespace = namespace;
   if (uid) summary.podUid = uid;
@@ -210,7 +211,7 @@ export function sandboxSummaryFromCtr(info: CtrContainerInfo, task: CtrTaskRow |
 }
 
 export interface CriContainerStatus {
-  state: 'created' | 'running' | 'exited' | 'unknown';
+  state: ContainerRunState;
   pid: number;
   exitCode: number;
 }
@@ -246,7 +247,7 @@ export function containerFactsFromCtr(info: CtrContainerInfo, task: CtrTaskRow |
   const facts: ContainerFacts = {
     id: info.id,
     sandboxId: text(info.metadata['SandboxID']) ?? info.annotations['io.kubernetes.cri.sandbox-id'] ?? '',
-    name: info.labels['io.kubernetes.container.name'] ?? text(metadata['name']) ?? info.annotations['io.kubernetes.cri.container-name'] ?? '',
+    name: info.labels[LABEL_CONTAINER_NAME] ?? text(metadata['name']) ?? info.annotations['io.kubernetes.cri.container-name'] ?? '',
     attempt: integer(metadata['attempt']) ?? 0,
     state,
   };

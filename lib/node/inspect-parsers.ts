@@ -7,6 +7,7 @@
  */
 import type { ContainerFacts, SandboxFacts } from './node-view.ts';
 import { record, stringRecord, text, integer, type Json } from './json-fields.ts';
+import { containerStateOf, sandboxStateOf } from '../cri/states.ts';
 
 
 /** containerd's verbose info: an object (crictl) or {"info": "<json>"} (CRI gRPC). */
@@ -32,10 +33,6 @@ export function netnsPathFromSpec(runtimeSpec: Json): string | undefined {
     if (entry['type'] === 'network') return text(entry['path']) || undefined;
   }
   return undefined;
-}
-
-export function sandboxStateOf(state: Json): SandboxFacts['state'] {
-  return state === 'SANDBOX_READY' ? 'ready' : 'notready';
 }
 
 /** {status, info} of a sandbox -> SandboxFacts. */
@@ -67,19 +64,6 @@ export function parseSandboxInspect(document: Json): SandboxFacts {
   const image = text(info['image']);
   if (image) facts.image = image;
   return facts;
-}
-
-export function containerStateOf(state: Json): Exclude<ContainerFacts['state'], 'gone'> {
-  switch (state) {
-    case 'CONTAINER_CREATED':
-      return 'created';
-    case 'CONTAINER_RUNNING':
-      return 'running';
-    case 'CONTAINER_EXITED':
-      return 'exited';
-    default:
-      return 'unknown';
-  }
 }
 
 /** {status, info} of a container -> ContainerFacts. */

@@ -4,13 +4,15 @@
  * runtime through a RuntimeInspector (CRI gRPC, crictl or ctr) and the node through a NodeShell.
  */
 import type { IpLink } from '../linux/ip-link.ts';
+import type { ContainerRunState, SandboxReadiness } from '../cri/states.ts';
 
 export type NamespaceKind = 'net' | 'ipc' | 'uts' | 'pid' | 'mnt';
 
 /** Namespace identities as the kernel prints them, e.g. { net: 'net:[4026532177]' }. */
 export type NamespaceIds = Partial<Record<NamespaceKind, string>>;
 
-export type SandboxState = 'ready' | 'notready' | 'gone';
+/** A sandbox as the runtime reports it, or 'gone' once the runtime no longer knows it. */
+export type SandboxState = SandboxReadiness | 'gone';
 
 export interface SandboxFacts {
   id: string;
@@ -34,7 +36,8 @@ export interface ContainerFacts {
   sandboxId: string;
   name: string;
   attempt: number;
-  state: 'created' | 'running' | 'exited' | 'unknown' | 'gone';
+  /** 'gone' once the runtime no longer knows the container. */
+  state: ContainerRunState | 'gone';
   pid?: number;
   exitCode?: number;
 }

@@ -6,11 +6,12 @@
  * whatever it finds (see hasPodSandboxLister / hasRuntimeFacts).
  */
 import type { RuntimeInspector } from './runtime-inspector.ts';
+import type { SandboxReadiness } from '../cri/states.ts';
 
 /** One sandbox as a runtime lists it (crictl pods), without the verbose inspect. */
 export interface SandboxSummary {
   id: string;
-  state: 'ready' | 'notready';
+  state: SandboxReadiness;
   attempt: number;
   /** Creation time in ns since the epoch, as the runtime reports it (a string: too big for a double). */
   createdAtNs: bigint;

@@ -13,10 +13,11 @@ import type { UndoHandle, UndoStack } from '../cleanup/undo-stack.ts';
 import { pollUntil } from '../wait.ts';
 import type { PodManifest } from './manifest.ts';
 import type { ContainerObservation, ContainerRef, DeleteResult, ExecResult, PodDriver, PodRef } from './pod-driver.ts';
-import { containerConfigFor, LABEL_POD_UID, LABEL_RUN, sandboxConfigFor, type SandboxIdentity } from './translate.ts';
-import { containerStateOf } from '../node/inspect-parsers.ts';
+import { containerConfigFor, sandboxConfigFor, type SandboxIdentity } from './translate.ts';
+import { containerStateOf } from '../cri/states.ts';
 import { EnvironmentError } from '../errors.ts';
 import type { LoadedFixture } from './fixtures.ts';
+import { LABEL_POD_UID, LABEL_RUN } from '../labels.ts';
 
 export interface CriPodDriverOptions {
   runId: string;

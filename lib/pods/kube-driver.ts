@@ -20,7 +20,7 @@ import { kubePodFor } from './kube-manifest.ts';
 import { exitVerdict, observeContainerStatus, containerStatus, podApiStatus, runtimeContainerId, startVerdict, type PodApiStatus } from './kube-pod-status.ts';
 import type { PodManifest } from './manifest.ts';
 import type { ContainerObservation, ContainerRef, DeleteResult, ExecResult, PodDriver, PodRef } from './pod-driver.ts';
-import { LABEL_RUN } from './translate.ts';
+import { LABEL_RUN } from '../labels.ts';
 
 /** How the driver finds, on the pod's node, the sandbox the kubelet made for a pod. */
 export interface NodeSandboxFinder {

@@ -7,10 +7,7 @@
  */
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { PodManifest } from './manifest.ts';
-import { LABEL_RUN } from './translate.ts';
-
-/** The fixture a pod was made from (its manifest name before the driver made it unique). */
-export const LABEL_FIXTURE = 'pause-conformance.io/fixture';
+import { LABEL_FIXTURE, LABEL_RUN } from '../labels.ts';
 
 export interface KubePlacement {
   namespace: string;

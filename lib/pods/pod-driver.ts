@@ -4,6 +4,7 @@
  * the node-side ids (sandbox id, container ids) so the NodeView can observe what they made.
  */
 import type { PodManifest } from './manifest.ts';
+import type { ContainerRunState } from '../cri/states.ts';
 
 export interface ContainerRef {
   name: string;
@@ -26,8 +27,6 @@ export interface PodRef {
   createdAtMs: number;
   readyAtMs: number;
 }
-
-export type ContainerRunState = 'created' | 'running' | 'exited' | 'unknown';
 
 export interface ContainerObservation {
   name: string;

@@ -8,13 +8,7 @@
 import path from 'node:path';
 import type { ContainerConfig, NamespaceMode, NamespaceOption, PodSandboxConfig } from '../cri/types.ts';
 import type { ContainerManifest, PodManifest } from './manifest.ts';
-
-export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
-export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
-export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
-export const LABEL_CONTAINER_NAME = 'io.kubernetes.container.name';
-/** Marks everything the harness makes on a runtime, with the run id as value. */
-export const LABEL_RUN = 'pause-conformance.io/run';
+import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_RUN } from '../labels.ts';
 
 export interface SandboxIdentity {
   namespace: string;

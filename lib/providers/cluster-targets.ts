@@ -20,10 +20,10 @@ import { currentSandbox, hasPodSandboxLister, hasRuntimeFacts, type PodSandboxLi
 import type { RuntimeInspector } from '../node/runtime-inspector.ts';
 import { ShellNodeView } from '../node/shell-node-view.ts';
 import { KubePodDriver, type NodeSandboxFinder } from '../pods/kube-driver.ts';
-import { LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_RUN } from '../pods/translate.ts';
 import type { Target, TargetControls } from '../target.ts';
 import { pollUntil, WaitTimeoutError } from '../wait.ts';
 import type { ProviderContext, StartedProvider } from './provider.ts';
+import { LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_RUN } from '../labels.ts';
 
 export interface ClusterAccess {
   /** 'kubeconfig' | 'kind' | 'microk8s' | 'k3s': goes into TargetInfo.provider. */

@@ -18,9 +18,9 @@ import type { Target } from '../target.ts';
 import { requireRoot } from './local.ts';
 import type { Provider, ProviderContext, StartedProvider } from './provider.ts';
 import { imageIdOf, sandboxImageFromStatusInfo } from './runtime-info.ts';
-import { LABEL_RUN } from '../pods/translate.ts';
 import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../pods/fixtures.ts';
 import { errnoCode } from '../linux/errno.ts';
+import { LABEL_RUN } from '../labels.ts';
 
 export const DEFAULT_CRI_APP_IMAGE = 'docker.io/library/busybox:1.36';
 

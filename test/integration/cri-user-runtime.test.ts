@@ -15,7 +15,6 @@ import { cgroupDirsNamed, missingDirs } from '../../lib/cleanup/created-dirs.ts'
 import type { CriClient } from '../../lib/cri/client.ts';
 import type { PodSandboxConfig } from '../../lib/cri/types.ts';
 import { parseSandboxInspect } from '../../lib/node/inspect-parsers.ts';
-import { LABEL_RUN } from '../../lib/pods/translate.ts';
 import { startEmbeddedNode, type EmbeddedNode } from '../../lib/runtime/embedded-node.ts';
 import { APP_IMAGE } from '../../lib/runtime/local-images.ts';
 import { newRunId } from '../../lib/runtime/run-dir.ts';
@@ -23,6 +22,7 @@ import { runLayout } from '../../lib/runtime/run-layout.ts';
 import { runCli, startCli, tempReportDir, type CliResult } from './helpers/cli.ts';
 import { processAlive } from './helpers/host.ts';
 import { residueOf } from './helpers/residue.ts';
+import { LABEL_RUN } from '../../lib/labels.ts';
 
 interface PodFacts {
   sandboxId: string;

@@ -16,11 +16,11 @@ import type { ContainerFacts } from '../../lib/node/node-view.ts';
 import { onPath } from '../../lib/providers/kind/engine.ts';
 import { CriPodDriver } from '../../lib/pods/cri-driver.ts';
 import { loadPodManifest } from '../../lib/pods/manifest.ts';
-import { LABEL_RUN } from '../../lib/pods/translate.ts';
 import type { PodRef } from '../../lib/pods/pod-driver.ts';
 import { startEmbeddedNode, type EmbeddedNode } from '../../lib/runtime/embedded-node.ts';
 import { newRunId } from '../../lib/runtime/run-dir.ts';
 import { runLayout } from '../../lib/runtime/run-layout.ts';
+import { LABEL_RUN } from '../../lib/labels.ts';
 
 const byName = (facts: ContainerFacts[]): ContainerFacts[] => [...facts].sort((a, b) => a.name.localeCompare(b.name));
 

@@ -2,9 +2,10 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kubePodFor, LABEL_FIXTURE } from '../../lib/pods/kube-manifest.ts';
+import { kubePodFor } from '../../lib/pods/kube-manifest.ts';
 import { loadPodManifest } from '../../lib/pods/manifest.ts';
-import { podHostname, LABEL_RUN } from '../../lib/pods/translate.ts';
+import { podHostname } from '../../lib/pods/translate.ts';
+import { LABEL_RUN, LABEL_FIXTURE } from '../../lib/labels.ts';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'pods');
 
