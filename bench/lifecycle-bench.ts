@@ -20,7 +20,6 @@ import { fileURLToPath } from 'node:url';
 import { UndoStack } from '../lib/cleanup/undo-stack.ts';
 import { isUserFacing, messageOf, UsageError } from '../lib/errors.ts';
 import { CriInspector } from '../lib/node/cri-inspector.ts';
-import { LocalShell } from '../lib/node/node-shell.ts';
 import { ShellNodeView } from '../lib/node/shell-node-view.ts';
 import { CriPodDriver } from '../lib/pods/cri-driver.ts';
 import { loadPodManifest } from '../lib/pods/manifest.ts';
@@ -35,6 +34,7 @@ import { GroundTruth } from './ground-truth.ts';
 import { harnessLifecycle, rawLifecycle, rawLogRoot, TimedCriClient, type Sample } from './lifecycles.ts';
 import { blockOrder, podsAt, type Mode } from './schedule.ts';
 import { round, stats, type Stats } from './stats.ts';
+import { LocalShell } from '../lib/node/shells/local-shell.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RATIO_TARGET = 1.2;

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { ShellResult } from './node-shell.ts';
+import type { CommandResult } from '../command-result.ts';
 import { errnoCode } from '../linux/errno.ts';
 
 /** strerror(3) wording, as coreutils prints it, for the errors reading /proc and /sys can give. */
@@ -52,7 +52,7 @@ async function readLinkTarget(file: string): Promise<string> {
 }
 
 /** The result coreutils would give for argv, or undefined when argv is not one of the probes. */
-export async function runLocalProbe(argv: string[]): Promise<ShellResult | undefined> {
+export async function runLocalProbe(argv: string[]): Promise<CommandResult | undefined> {
   const [command, ...args] = argv;
   if (command === 'cat' && args.length === 1 && isPlainPath(args[0])) {
     try {

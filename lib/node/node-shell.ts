@@ -1,16 +1,11 @@
 /**
  * A NodeShell runs a command on the node that hosts the pods: here (local), in a kind node
- * container (docker exec), through microk8s, in a k3s testcontainer, or in a probe pod. Commands
- * are argument arrays, never shell strings built from input.
+ * container (docker exec), through microk8s, in a k3s testcontainer, or in a probe pod (one class
+ * each in shells/). Commands are argument arrays, never shell strings built from input.
  */
-import { execa } from 'execa';
-import { runLocalProbe } from './local-fs-probes.ts';
+import type { CommandResult } from '../command-result.ts';
 
-export interface ShellResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
+export type ShellResult = CommandResult;
 
 export interface NodeShell {
   /** How a person would run the same command, for error messages: "docker exec kind-control-plane". */
@@ -34,17 +29,4 @@ export async function runChecked(shell: NodeShell, argv: string[], timeoutMs?: n
   const result = await shell.run(argv, timeoutMs === undefined ? {} : { timeoutMs });
   if (result.exitCode !== 0) throw new NodeCommandError(shell, argv, result);
   return result.stdout;
-}
-
-/** Commands on this machine. The polled read-only probes (cat, test -e, readlink) read the file system directly: see local-fs-probes.ts. */
-export class LocalShell implements NodeShell {
-  readonly describe = '';
-  async run(argv: string[], options: { timeoutMs?: number } = {}): Promise<ShellResult> {
-    const [file, ...args] = argv;
-    if (!file) throw new Error('empty command');
-    const probe = await runLocalProbe(argv);
-    if (probe) return probe;
-    const result = await execa(file, args, { reject: false, timeout: options.timeoutMs ?? 30_000, stdin: 'ignore' });
-    return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? (result.failed ? 127 : 0) };
-  }
 }

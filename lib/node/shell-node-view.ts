@@ -3,8 +3,8 @@
  * says: /proc, links, files). The same class serves the embedded node and real nodes; only the
  * shell and the inspector differ.
  */
-import type { NodeShell } from './node-shell.ts';
-import { LocalShell, runChecked } from './node-shell.ts';
+import { runChecked, type NodeShell } from './node-shell.ts';
+import { LocalShell } from './shells/local-shell.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
 import { parseNamespaceLinks } from './inspect-parsers.ts';
 import type { ContainerFacts, HostLink, ImageFacts, NamespaceIds, NodeView, SandboxFacts } from './node-view.ts';

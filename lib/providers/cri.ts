@@ -11,7 +11,6 @@ import { CriClient, socketPath } from '../cri/client.ts';
 import { EnvironmentError, UsageError } from '../errors.ts';
 import { hostLocalIpamDirsFromStatusInfo } from '../node/cni-info.ts';
 import { CriInspector } from '../node/cri-inspector.ts';
-import { LocalShell } from '../node/node-shell.ts';
 import { ShellNodeView } from '../node/shell-node-view.ts';
 import { CriPodDriver } from '../pods/cri-driver.ts';
 import type { Target } from '../target.ts';
@@ -21,6 +20,7 @@ import { imageIdOf, sandboxImageFromStatusInfo } from './runtime-info.ts';
 import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../pods/fixtures.ts';
 import { errnoCode } from '../linux/errno.ts';
 import { LABEL_RUN } from '../labels.ts';
+import { LocalShell } from '../node/shells/local-shell.ts';
 
 export const DEFAULT_CRI_APP_IMAGE = 'docker.io/library/busybox:1.36';
 

@@ -13,11 +13,11 @@ import { EnvironmentError, UsageError } from '../errors.ts';
 import { KubeApi } from '../kube/api.ts';
 import { checkApiServer, loadKubeConfig } from '../kube/kubeconfig.ts';
 import { isThisMachine, listNodes, type MachineIdentity, type NodeSummary } from '../kube/nodes.ts';
-import { LocalShell } from '../node/node-shell.ts';
 import { ProbePods } from '../node/shells/probe-pod-shell.ts';
 import { startClusterTargets, type ClusterAccess } from './cluster-targets.ts';
 import { requireRoot } from './local.ts';
 import type { Provider, ProviderContext, StartedProvider, RunOptions } from './provider.ts';
+import { LocalShell } from '../node/shells/local-shell.ts';
 
 /** The image the probe pod runs when --app-image is not given: busybox has sh, sleep and nsenter. */
 export const DEFAULT_PROBE_IMAGE = 'docker.io/library/busybox:1.36';

@@ -6,7 +6,6 @@ import os from 'node:os';
 import { EnvironmentError } from '../errors.ts';
 import { CriPodDriver } from '../pods/cri-driver.ts';
 import { CriInspector } from '../node/cri-inspector.ts';
-import { LocalShell } from '../node/node-shell.ts';
 import { ShellNodeView } from '../node/shell-node-view.ts';
 import { startEmbeddedNode } from '../runtime/embedded-node.ts';
 import { claimStaleRun, findStaleRuns, removeStaleTempDirs } from '../runtime/run-dir.ts';
@@ -20,6 +19,7 @@ import path from 'node:path';
 import type { Provider, ProviderContext, StartedProvider } from './provider.ts';
 import type { Target } from '../target.ts';
 import { imageIdOf } from './runtime-info.ts';
+import { LocalShell } from '../node/shells/local-shell.ts';
 
 export function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) {

@@ -11,7 +11,6 @@ import { UndoStack } from '../../lib/cleanup/undo-stack.ts';
 import { EnvironmentError } from '../../lib/errors.ts';
 import { CriInspector } from '../../lib/node/cri-inspector.ts';
 import { CtrInspector } from '../../lib/node/ctr-inspector.ts';
-import { LocalShell } from '../../lib/node/node-shell.ts';
 import type { ContainerFacts } from '../../lib/node/node-view.ts';
 import { onPath } from '../../lib/providers/kind/engine.ts';
 import { CriPodDriver } from '../../lib/pods/cri-driver.ts';
@@ -21,6 +20,7 @@ import { startEmbeddedNode, type EmbeddedNode } from '../../lib/runtime/embedded
 import { newRunId } from '../../lib/runtime/run-dir.ts';
 import { runLayout } from '../../lib/runtime/run-layout.ts';
 import { LABEL_RUN } from '../../lib/labels.ts';
+import { LocalShell } from '../../lib/node/shells/local-shell.ts';
 
 const byName = (facts: ContainerFacts[]): ContainerFacts[] => [...facts].sort((a, b) => a.name.localeCompare(b.name));
 

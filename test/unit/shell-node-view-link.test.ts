@@ -8,10 +8,10 @@ import { expect } from 'chai';
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { parseIpLinkJson } from '../../lib/linux/ip-link.ts';
-import { LocalShell } from '../../lib/node/node-shell.ts';
 import type { RuntimeInspector } from '../../lib/node/runtime-inspector.ts';
 import { ShellNodeView } from '../../lib/node/shell-node-view.ts';
 import type { HostLink } from '../../lib/node/node-view.ts';
+import { LocalShell } from '../../lib/node/shells/local-shell.ts';
 
 /** link() never asks the runtime; a view over the local shell needs no inspector that works. */
 const noRuntime: RuntimeInspector = {

@@ -6,7 +6,7 @@
  * (microk8s-resources/default-args/ctr: --address=${SNAP_COMMON}/run/containerd.sock
  * --namespace k8s.io); the namespace is named again so the argv says what it reads.
  */
-import { LocalShell } from '../node-shell.ts';
+import { LocalShell } from './local-shell.ts';
 
 /** ctr against the snap's containerd, in the CRI plugin's namespace. */
 export function microk8sCtr(binary = 'microk8s'): string[] {
