@@ -15,12 +15,12 @@ import { expect } from 'chai';
 import { evidence, skipBecause } from '../lib/report/evidence.ts';
 import type { PodRef, PodDriver } from '../lib/pods/pod-driver.ts';
 import { hasApiStatus, type ApiStatusSource, type KubeDeleteResult } from '../lib/pods/kube-driver.ts';
-import { isTerminalPhase } from '../lib/pods/kube-pod-status.ts';
 import type { Condition } from '../lib/report/first-seen.ts';
 import { watchFirstSeen } from '../lib/report/first-seen.ts';
 import { pollUntil } from '../lib/wait.ts';
 import { fixture, target } from './context.ts';
 import { eth0Address, execText, observeContainer, observePause } from './observe.ts';
+import { isTerminalPhase } from '../lib/kube/pod-status.ts';
 
 /** The pod driver with the API side, or a skip that says why there is none. */
 function kubeletPods(context: Mocha.Context): PodDriver & ApiStatusSource {

@@ -15,12 +15,13 @@ import { KubeApi, requestTimeout } from '../kube/api.ts';
 import { describeApiError } from '../kube/api-errors.ts';
 import { deletePodAndWait, readPod, requirePod, waitForPod } from '../kube/pods.ts';
 import { pollUntil, WaitTimeoutError } from '../wait.ts';
-import { kubeExec } from './kube-exec.ts';
 import { kubePodFor } from './kube-manifest.ts';
-import { exitVerdict, observeContainerStatus, containerStatus, podApiStatus, runtimeContainerId, startVerdict, type PodApiStatus } from './kube-pod-status.ts';
+import { exitVerdict, observeContainerStatus } from './kube-pod-status.ts';
 import type { PodManifest } from './manifest.ts';
 import type { ContainerObservation, ContainerRef, DeleteResult, ExecResult, PodDriver, PodRef } from './pod-driver.ts';
 import { LABEL_RUN } from '../labels.ts';
+import { kubeExec } from '../kube/exec.ts';
+import { containerStatus, podApiStatus, runtimeContainerId, startVerdict, type PodApiStatus } from '../kube/pod-status.ts';
 
 /** How the driver finds, on the pod's node, the sandbox the kubelet made for a pod. */
 export interface NodeSandboxFinder {

@@ -5,6 +5,7 @@
  */
 import type { PodManifest } from './manifest.ts';
 import type { ContainerRunState } from '../cri/states.ts';
+import type { CommandResult } from '../command-result.ts';
 
 export interface ContainerRef {
   name: string;
@@ -38,11 +39,8 @@ export interface ContainerObservation {
   restartCount?: number;
 }
 
-export interface ExecResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
+/** What a command run in a container gave back. */
+export type ExecResult = CommandResult;
 
 export interface DeleteResult {
   /** When the delete was called and when the driver's own delete returned (ms since epoch). */

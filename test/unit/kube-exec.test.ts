@@ -5,7 +5,7 @@
  * no exec stream was recorded, so these are written out from those sources.
  */
 import { expect } from 'chai';
-import { exitCodeFromStatus, KubeExecError } from '../../lib/pods/kube-exec.ts';
+import { exitCodeFromStatus, KubeExecError } from '../../lib/kube/exec.ts';
 
 describe('kube exec exit status (V1Status)', function () {
   it('Success is exit 0', function () {

@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import type { V1Pod } from '@kubernetes/client-node';
-import { containerStatus, describePod, exitVerdict, isTerminalPhase, observeContainerStatus, PodStartError, podApiStatus, runtimeContainerId, startVerdict } from '../../lib/pods/kube-pod-status.ts';
+import { exitVerdict, observeContainerStatus } from '../../lib/pods/kube-pod-status.ts';
+import { containerStatus, describePod, isTerminalPhase, PodStartError, podApiStatus, runtimeContainerId, startVerdict } from '../../lib/kube/pod-status.ts';
 
 const pod = (name: string): V1Pod => JSON.parse(readFileSync(new URL(`../../fixtures/recorded/${name}`, import.meta.url), 'utf8')) as V1Pod;
 

@@ -15,10 +15,10 @@ import { describeApiError, isApiStatus } from '../../kube/api-errors.ts';
 import { createNamespace, waitForDefaultServiceAccount } from '../../kube/namespace.ts';
 import { waitForPod } from '../../kube/pods.ts';
 import { EnvironmentError } from '../../errors.ts';
-import { KubeExecError, kubeExec } from '../../pods/kube-exec.ts';
-import { startVerdict } from '../../pods/kube-pod-status.ts';
 import type { NodeShell, ShellResult } from '../node-shell.ts';
 import { LABEL_RUN } from '../../labels.ts';
+import { KubeExecError, kubeExec } from '../../kube/exec.ts';
+import { startVerdict } from '../../kube/pod-status.ts';
 
 /** What every command is wrapped in: the node's namespaces, entered from the probe's host PID view. */
 export const NSENTER_PREFIX = ['nsenter', '-t', '1', '-m', '-u', '-n', '-i'];

@@ -8,8 +8,8 @@
  */
 import { Writable, Readable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
-import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
-import type { ExecResult } from './pod-driver.ts';
+import type { CommandResult } from '../command-result.ts';
+import { execStreamHandler } from './exec-stream-handler.ts';
 
 export class KubeExecError extends Error {
   constructor(message: string) {
@@ -47,15 +47,15 @@ export interface KubeExecTarget {
   container: string;
 }
 
-export async function kubeExec(kubeConfig: KubeConfig, target: KubeExecTarget, command: string[], timeoutMs: number): Promise<ExecResult> {
+export async function kubeExec(kubeConfig: KubeConfig, target: KubeExecTarget, command: string[], timeoutMs: number): Promise<CommandResult> {
   const what = `exec ${JSON.stringify(command.join(' '))} in ${target.namespace}/${target.pod} container ${target.container}`;
   const stdout = new Collector();
   const stderr = new Collector();
   // Our own streams for the handler too: by default it would end process.stdout when the server
   // sends a v5 close-stream frame.
-  const handler = new WebSocketHandler(kubeConfig, undefined, { stdin: Readable.from([]), stdout, stderr });
-  let settle: ((value: ExecResult | Error) => void) | undefined;
-  const outcome = new Promise<ExecResult | Error>((resolve) => (settle = resolve));
+  const handler = execStreamHandler(kubeConfig, { stdin: Readable.from([]), stdout, stderr });
+  let settle: ((value: CommandResult | Error) => void) | undefined;
+  const outcome = new Promise<CommandResult | Error>((resolve) => (settle = resolve));
   let socket: Awaited<ReturnType<Exec['exec']>>;
   try {
     socket = await new Exec(kubeConfig, handler).exec(target.namespace, target.pod, target.container, command, stdout, stderr, null, false, (status: V1Status) => {
