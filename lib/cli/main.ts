@@ -9,7 +9,6 @@ import { allProviders } from '../providers/registry.ts';
 import { EXIT_USAGE, runCommand } from './run-command.ts';
 import { diffCommand } from './diff-command.ts';
 import { loadFixtureDir } from '../pods/fixtures.ts';
-import { setFixturesDir } from '../../suites/context.ts';
 
 const RUN_OPTIONS = {
   provider: { type: 'string', default: 'local' },
@@ -159,7 +158,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Every fixture is read and checked before anything is made: a malformed one is one line, exit 2.
     await loadFixtureDir(options.fixtures);
-    setFixturesDir(options.fixtures);
     return await runCommand(options);
   } catch (error) {
     if (isUserFacing(error)) {

@@ -15,7 +15,8 @@ import { newRunId } from '../runtime/run-dir.ts';
 import { providerNamed } from '../providers/registry.ts';
 import type { Provider, RunOptions, StartedProvider } from '../providers/provider.ts';
 import type { Target } from '../target.ts';
-import { runWithTarget } from '../../suites/context.ts';
+import { runSuitesOn } from '../run-context.ts';
+import { DEFAULT_FIXTURES_DIR } from '../pods/fixtures.ts';
 import { suiteFiles } from './suite-files.ts';
 import { packageVersion } from './package-info.ts';
 
@@ -76,10 +77,10 @@ async function loadSuites(grep: string | undefined, instance = 0): Promise<Mocha
 }
 
 /** Runs the suites on one target; `prefix` marks every console line when runs overlap. */
-async function runSuites(mocha: Mocha, target: Target, prefix: string, runners: Set<Mocha.Runner>): Promise<TargetReport> {
+async function runSuites(mocha: Mocha, target: Target, fixturesDir: string, prefix: string, runners: Set<Mocha.Runner>): Promise<TargetReport> {
   mocha.reporter(ConsoleReporter, { prefix });
-  const checks = await runWithTarget(
-    target,
+  const checks = await runSuitesOn(
+    { target, fixturesDir },
     () =>
       new Promise<TargetReport['checks']>((resolve) => {
         const runner = mocha.run(() => {
@@ -167,7 +168,7 @@ export async function runCommand(options: RunOptions, injected?: { provider: Pro
         if (interrupted) throw new Interrupted(interrupted);
         const prefix = parallel > 1 ? `[${target.info.nodeName}] ` : '';
         say(`\n${prefix}target ${target.info.nodeName}: ${target.info.runtimeName} ${target.info.runtimeVersion}, sandbox image ${target.info.sandboxImage}`);
-        return runSuites(instances[parallel > 1 ? index : 0]!, target, prefix, runners);
+        return runSuites(instances[parallel > 1 ? index : 0]!, target, options.fixtures ?? DEFAULT_FIXTURES_DIR, prefix, runners);
       })),
     );
     if (interrupted) throw new Interrupted(interrupted);
