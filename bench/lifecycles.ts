@@ -3,7 +3,7 @@
  * - harness: CriPodDriver.create, the observations the teardown suite makes before deleting
  *   (sandbox facts, container pids, the veth's ifindex), CriPodDriver.delete while a
  *   watchFirstSeen over ShellNodeView conditions waits for pause, containers, sandbox, veth, netns
- *   and IP to be gone, exactly as suites/teardown.spec.ts does;
+ *   and IP to be gone, exactly as suites/040-teardown.spec.ts does;
  * - raw: the CRI calls alone, in kubelet's order: RunPodSandbox, CreateContainer + StartContainer
  *   per container, StopPodSandbox, RemovePodSandbox. The configs come from the same translation
  *   (pure data, built before the clock starts) so both make the same pod.
@@ -65,7 +65,7 @@ export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
   const sandboxAt = ctx.client.sandboxReturnedAt.get(pod.uid) ?? NaN;
   ctx.client.sandboxReturnedAt.delete(pod.uid);
 
-  // What suites/teardown.spec.ts observes before it deletes.
+  // What suites/040-teardown.spec.ts observes before it deletes.
   const sandbox = await node.sandbox(pod.sandboxId);
   if (!sandbox.pausePid || !sandbox.ip) throw new Error(`sandbox ${pod.sandboxId} has no pause pid or IP (state ${sandbox.state})`);
   const pausePid = sandbox.pausePid;
