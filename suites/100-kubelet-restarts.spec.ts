@@ -13,8 +13,7 @@
  */
 import { expect } from 'chai';
 import { evidence, skipBecause } from '../lib/report/evidence.ts';
-import type { PodRef, PodDriver } from '../lib/pods/pod-driver.ts';
-import { hasApiStatus, type ApiStatusSource, type KubeDeleteResult } from '../lib/pods/kube-driver.ts';
+import { hasApiStatus, type ApiStatusSource, type PodDriver, type PodRef } from '../lib/pods/pod-driver.ts';
 import type { Condition } from '../lib/report/first-seen.ts';
 import { watchFirstSeen } from '../lib/report/first-seen.ts';
 import { pollUntil } from '../lib/wait.ts';
@@ -179,7 +178,7 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
     const startMs = Date.now();
     const watching = watchFirstSeen(conditions, startMs, { timeoutMs: 90_000, intervalMs: 20 });
     watching.catch(() => undefined);
-    const deleted = (await pods.delete(pod)) as Partial<KubeDeleteResult> & { calledAtMs: number; returnedAtMs: number };
+    const deleted = await pods.delete(pod);
     made.splice(made.indexOf(pod), 1);
     const seen = await watching;
     const finalSandbox = await node.sandbox(pod.sandboxId);

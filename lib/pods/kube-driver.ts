@@ -18,7 +18,7 @@ import { pollUntil, WaitTimeoutError } from '../wait.ts';
 import { kubePodFor } from './kube-manifest.ts';
 import { exitVerdict, observeContainerStatus } from './kube-pod-status.ts';
 import type { PodManifest } from './manifest.ts';
-import type { ContainerObservation, ContainerRef, DeleteResult, ExecResult, PodDriver, PodRef } from './pod-driver.ts';
+import type { ApiStatusSource, ContainerObservation, ContainerRef, DeleteResult, ExecResult, PodDriver, PodRef } from './pod-driver.ts';
 import { LABEL_RUN } from '../labels.ts';
 import { kubeExec } from '../kube/exec.ts';
 import { containerStatus, podApiStatus, runtimeContainerId, startVerdict, type PodApiStatus } from '../kube/pod-status.ts';
@@ -40,25 +40,6 @@ export interface KubePodDriverOptions {
   appImage?: string;
   sandboxes: NodeSandboxFinder;
   undo: UndoStack;
-}
-
-/** A kube delete: the PodDriver times plus the API's own. */
-export interface KubeDeleteResult extends DeleteResult {
-  /** When the API's DELETE call returned (the object is then terminating, not gone). */
-  apiReturnedAtMs: number;
-  /** When a watch saw the object gone (returnedAtMs is the same moment: delete() waits for it). */
-  objectGoneAtMs: number;
-}
-
-/** A PodDriver whose pods have an API object: status.phase, status.podIP(s), conditions. */
-export interface ApiStatusSource {
-  apiStatus(pod: PodRef): Promise<PodApiStatus>;
-  /** Waits (Watch) until the API status satisfies `accept`; returns it with the time it was seen. */
-  waitForApiStatus(pod: PodRef, awaited: string, accept: (status: PodApiStatus) => boolean, timeoutMs: number): Promise<PodApiStatus & { seenAtMs: number }>;
-}
-
-export function hasApiStatus(driver: PodDriver): driver is PodDriver & ApiStatusSource {
-  return typeof (driver as Partial<ApiStatusSource>).apiStatus === 'function' && typeof (driver as Partial<ApiStatusSource>).waitForApiStatus === 'function';
 }
 
 const DEFAULT_GRACE_SECONDS = 30;
@@ -171,7 +152,8 @@ export class KubePodDriver implements PodDriver, ApiStatusSource {
     return (await this.options.sandboxes.currentSandbox(pod.uid, ids))?.id;
   }
 
-  async delete(pod: PodRef): Promise<KubeDeleteResult> {
+  /** returnedAtMs and objectGoneAtMs are the same moment: delete() waits for the object to be gone. */
+  async delete(pod: PodRef): Promise<DeleteResult> {
     const grace = pod.manifest.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
     const deletion = await deletePodAndWait(this.api, pod.namespace, pod.name, { uid: pod.uid, graceSeconds: grace });
     this.undos.get(pod.uid)?.release();

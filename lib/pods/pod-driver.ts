@@ -6,6 +6,7 @@
 import type { PodManifest } from './manifest.ts';
 import type { ContainerRunState } from '../cri/states.ts';
 import type { CommandResult } from '../command-result.ts';
+import type { PodApiStatus } from '../kube/pod-status.ts';
 
 export interface ContainerRef {
   name: string;
@@ -46,6 +47,10 @@ export interface DeleteResult {
   /** When the delete was called and when the driver's own delete returned (ms since epoch). */
   calledAtMs: number;
   returnedAtMs: number;
+  /** Pods with an API object (Kubernetes): when the API's DELETE call returned (the object is then terminating, not gone). */
+  apiReturnedAtMs?: number;
+  /** ... and when a watch saw the object gone. */
+  objectGoneAtMs?: number;
 }
 
 export interface PodDriver {
@@ -67,4 +72,15 @@ export interface PodDriver {
   delete(pod: PodRef): Promise<DeleteResult>;
   /** Removes every pod this driver made that is still there (teardown, also after failures). */
   deleteAll(): Promise<void>;
+}
+
+/** A PodDriver whose pods have an API object: status.phase, status.podIP(s), conditions. */
+export interface ApiStatusSource {
+  apiStatus(pod: PodRef): Promise<PodApiStatus>;
+  /** Waits (Watch) until the API status satisfies `accept`; returns it with the time it was seen. */
+  waitForApiStatus(pod: PodRef, awaited: string, accept: (status: PodApiStatus) => boolean, timeoutMs: number): Promise<PodApiStatus & { seenAtMs: number }>;
+}
+
+export function hasApiStatus(driver: PodDriver): driver is PodDriver & ApiStatusSource {
+  return typeof (driver as Partial<ApiStatusSource>).apiStatus === 'function' && typeof (driver as Partial<ApiStatusSource>).waitForApiStatus === 'function';
 }
