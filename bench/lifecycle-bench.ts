@@ -23,7 +23,7 @@ import { CriInspector } from '../lib/node/cri-inspector.ts';
 import { ShellNodeView } from '../lib/node/shell-node-view.ts';
 import { CriPodDriver } from '../lib/pods/cri-driver.ts';
 import { loadPodManifest } from '../lib/pods/manifest.ts';
-import { cleanStaleRuns, requireRoot } from '../lib/providers/local.ts';
+import { cleanStaleRuns } from '../lib/providers/local/local-provider.ts';
 import { startEmbeddedNode } from '../lib/runtime/embedded-node.ts';
 import { newRunId } from '../lib/runtime/run-dir.ts';
 import { runLayout } from '../lib/runtime/run-layout.ts';
@@ -35,6 +35,7 @@ import { harnessLifecycle, rawLifecycle, rawLogRoot, TimedCriClient, type Sample
 import { blockOrder, podsAt, type Mode } from './schedule.ts';
 import { round, stats, type Stats } from './stats.ts';
 import { LocalShell } from '../lib/node/shells/local-shell.ts';
+import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../lib/providers/common/require-root.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RATIO_TARGET = 1.2;
@@ -132,7 +133,7 @@ async function main(): Promise<number> {
   let nodeLeaks: (() => Promise<string[]>) | undefined;
   let info: Record<string, string> = {};
   try {
-    requireRoot('the bench');
+    requireRoot('the bench', LOCAL_RUNTIME_NEEDS_ROOT);
     await step('system packages present', () => ensurePackages(LOCAL_NODE_REQUIREMENTS, say));
     const subnet = await validateSubnet(config.subnet).catch((error: unknown) => {
       // The check speaks of --subnet; here the value comes from BENCH_SUBNET.

@@ -1,6 +1,6 @@
 /**
  * A Provider brings Targets up and down: local (embedded node), cri (an existing runtime
- * socket), kind, microk8s, k3s, kubeconfig. One file per provider, one interface (as kind's
+ * socket), kind, microk8s, k3s, kubeconfig. One folder per provider, one interface (as kind's
  * pkg/cluster/internal/providers). A provider registers every undo in the run's UndoStack; the
  * run unwinds it on success, failure and signals, then asks the provider's leak check.
  */

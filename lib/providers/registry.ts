@@ -1,11 +1,11 @@
-/** Providers by name. A new provider is one file in lib/providers/ and one line here. */
+/** Providers by name. A new provider is one folder in lib/providers/ and one line here. */
 import { UsageError } from '../errors.ts';
-import { criProvider } from './cri.ts';
-import { k3sProvider } from './k3s.ts';
-import { kindProvider } from './kind.ts';
-import { kubeconfigProvider } from './kubeconfig.ts';
-import { localProvider } from './local.ts';
-import { microk8sProvider } from './microk8s.ts';
+import { criProvider } from './cri/cri-provider.ts';
+import { k3sProvider } from './k3s/k3s-provider.ts';
+import { kindProvider } from './kind/kind-provider.ts';
+import { kubeconfigProvider } from './kubeconfig/kubeconfig-provider.ts';
+import { localProvider } from './local/local-provider.ts';
+import { microk8sProvider } from './microk8s/microk8s-provider.ts';
 import type { Provider } from './provider.ts';
 
 const providers: Provider[] = [localProvider, criProvider, kindProvider, microk8sProvider, k3sProvider, kubeconfigProvider];

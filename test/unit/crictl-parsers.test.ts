@@ -92,7 +92,7 @@ describe('crictl parsers (recorded crictl 1.36 output)', function () {
 
 describe('is the runtime read the kubelet\'s (recorded crictl pods + kubectl get pod)', function () {
   it('finds the API pod among the sandboxes `crictl pods -o json` lists, by pod uid', async function () {
-    const { matchPodsToSandboxes } = await import('../../lib/kube/same-node.ts');
+    const { matchPodsToSandboxes } = await import('../../lib/providers/cluster/same-node.ts');
     const trio = JSON.parse(recorded('kubectl-get-pod-trio.json')) as { metadata: { namespace: string; name: string; uid: string } };
     const apiPods = [{ namespace: trio.metadata.namespace, name: trio.metadata.name, uid: trio.metadata.uid }];
     const listed = parseCrictlPods(recorded('crictl-pods.json'));

@@ -12,7 +12,6 @@ import { EnvironmentError } from '../../lib/errors.ts';
 import { CriInspector } from '../../lib/node/cri-inspector.ts';
 import { CtrInspector } from '../../lib/node/ctr-inspector.ts';
 import type { ContainerFacts } from '../../lib/node/node-view.ts';
-import { onPath } from '../../lib/providers/kind/engine.ts';
 import { CriPodDriver } from '../../lib/pods/cri-driver.ts';
 import { loadPodManifest } from '../../lib/pods/manifest.ts';
 import type { PodRef } from '../../lib/pods/pod-driver.ts';
@@ -21,6 +20,7 @@ import { newRunId } from '../../lib/runtime/run-dir.ts';
 import { runLayout } from '../../lib/runtime/run-layout.ts';
 import { LABEL_RUN } from '../../lib/labels.ts';
 import { LocalShell } from '../../lib/node/shells/local-shell.ts';
+import { onPath } from '../../lib/providers/common/on-path.ts';
 
 const byName = (facts: ContainerFacts[]): ContainerFacts[] => [...facts].sort((a, b) => a.name.localeCompare(b.name));
 

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { UndoStack } from '../../lib/cleanup/undo-stack.ts';
 import { EnvironmentError } from '../../lib/errors.ts';
-import { DEFAULT_K3S_IMAGE, k3sProvider } from '../../lib/providers/k3s.ts';
+import { DEFAULT_K3S_IMAGE, k3sProvider } from '../../lib/providers/k3s/k3s-provider.ts';
 
 /** What testcontainers would try: DOCKER_HOST, its config file's host, or the usual sockets. */
 function runtimeMayBeReachable(): string | undefined {

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UndoStack } from '../../lib/cleanup/undo-stack.ts';
 import { EnvironmentError, UsageError } from '../../lib/errors.ts';
-import { kindProvider } from '../../lib/providers/kind.ts';
+import { kindProvider } from '../../lib/providers/kind/kind-provider.ts';
 import type { ProviderContext, RunOptions } from '../../lib/providers/provider.ts';
 
 const RECORDED = new URL('../../fixtures/recorded/', import.meta.url).pathname;

@@ -10,11 +10,11 @@ import { expect } from 'chai';
 import { UndoStack } from '../../lib/cleanup/undo-stack.ts';
 import { EnvironmentError } from '../../lib/errors.ts';
 import { microk8sCtr } from '../../lib/node/shells/microk8s-shell.ts';
-import { onPath } from '../../lib/providers/kind/engine.ts';
-import { CONTAINERD_SERVICE, microk8sProvider, statusArgs, statusError } from '../../lib/providers/microk8s.ts';
+import { CONTAINERD_SERVICE, microk8sProvider, statusArgs, statusError } from '../../lib/providers/microk8s/microk8s-provider.ts';
 import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, sandboxImageFromContainerdToml } from '../../lib/providers/microk8s/microk8s-parsers.ts';
 import { renderContainerdConfig } from '../../lib/runtime/containerd-config.ts';
 import { runLayout } from '../../lib/runtime/run-layout.ts';
+import { onPath } from '../../lib/providers/common/on-path.ts';
 
 // As status.py prints them (print_pretty when ready; the other verdicts are single prints).
 const READY = 'microk8s is running\nhigh-availability: no\n  datastore master nodes: 127.0.0.1:19001\n  datastore standby nodes: none\naddons:\n  enabled:\n    dns                  # (core) CoreDNS\n  disabled:\n    ingress              # (core) Ingress controller for external access\n';

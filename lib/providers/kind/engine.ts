@@ -5,8 +5,7 @@
  * of docker, nerdctl (or finch), podman that is installed, and docker when none is. The harness
  * must talk to the same engine, since it runs `<engine> exec` into kind's node containers.
  */
-import { accessSync, constants } from 'node:fs';
-import path from 'node:path';
+import { onPath } from '../common/on-path.ts';
 
 export type KindEngineName = 'docker' | 'podman' | 'nerdctl' | 'finch' | 'nerdctl.lima';
 
@@ -19,20 +18,6 @@ export interface KindEngine {
 }
 
 const NAMED: Record<string, KindEngineName> = { docker: 'docker', podman: 'podman', nerdctl: 'nerdctl', finch: 'finch', 'nerdctl.lima': 'nerdctl.lima' };
-
-/** True when an executable of that name is in one of PATH's directories. */
-export function onPath(binary: string, pathVariable: string | undefined = process.env['PATH']): boolean {
-  for (const dir of (pathVariable ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(path.join(dir, binary), constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
-}
 
 export function kindEngine(variable: string | undefined, installed: (binary: string) => boolean = (binary) => onPath(binary)): KindEngine {
   const named = variable ? NAMED[variable] : undefined;

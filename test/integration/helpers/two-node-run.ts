@@ -4,7 +4,7 @@
  * containerd, bridge and subnet. Usage: node two-node-run.ts REPORT_DIR PARALLEL [GREP]
  */
 import { runCommand } from '../../../lib/cli/run-command.ts';
-import { localProvider } from '../../../lib/providers/local.ts';
+import { localProvider } from '../../../lib/providers/local/local-provider.ts';
 import type { Provider } from '../../../lib/providers/provider.ts';
 import { newRunId } from '../../../lib/runtime/run-dir.ts';
 

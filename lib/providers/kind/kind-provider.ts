@@ -8,17 +8,17 @@
 import { stat, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { EnvironmentError, UsageError, messageOf } from '../errors.ts';
-import { ContainerExecShell } from '../node/shells/container-exec-shell.ts';
-import type { NodeShell } from '../node/node-shell.ts';
-import type { TargetControls } from '../target.ts';
-import { startClusterTargets, type ClusterAccess } from './cluster-targets.ts';
-import { kindEngine } from './kind/engine.ts';
-import { clusterNameProblem, KindCli } from './kind/kind-cli.ts';
-import { listNodeContainers, type KindNodeContainer } from './kind/node-containers.ts';
-import type { Provider, ProviderContext, RunOptions, StartedProvider } from './provider.ts';
-import { restartRuntimeAndWait } from './restart-runtime.ts';
+import { EnvironmentError, UsageError } from '../../errors.ts';
+import { kubeConfigFromText } from '../common/kubeconfig-text.ts';
+import { ContainerExecShell } from '../../node/shells/container-exec-shell.ts';
+import type { NodeShell } from '../../node/node-shell.ts';
+import type { TargetControls } from '../../target.ts';
+import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targets.ts';
+import { kindEngine } from './engine.ts';
+import { clusterNameProblem, KindCli } from './kind-cli.ts';
+import { listNodeContainers, type KindNodeContainer } from './node-containers.ts';
+import type { Provider, ProviderContext, RunOptions, StartedProvider } from '../provider.ts';
+import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
 
 /** How long `kind create cluster` waits for the control plane (its --wait), and our own bound on the command. */
 const KIND_WAIT = '5m';
@@ -35,17 +35,6 @@ async function checkConfigFile(file: string | undefined): Promise<void> {
   if (!file) return;
   const found = await stat(file).catch(() => undefined);
   if (!found?.isFile()) throw new UsageError(`--kind-config ${file} is not a file`, 'it is the kind cluster config to create the cluster with', 'Pass e.g. --kind-config fixtures/kind/multi-node.yaml.');
-}
-
-function loadKubeConfig(text: string, cluster: string): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  try {
-    kubeConfig.loadFromString(text);
-  } catch (error) {
-    // The text holds credentials: the message names the command, never the content.
-    throw new EnvironmentError(`the kubeconfig of kind cluster ${cluster} could not be read`, messageOf(error).split('\n')[0] ?? 'parse error', `Check \`kind get kubeconfig --name ${cluster}\` prints a kubeconfig.`);
-  }
-  return kubeConfig;
 }
 
 export const kindProvider: Provider = {
@@ -89,7 +78,11 @@ export const kindProvider: Provider = {
       );
     }
 
-    const kubeConfig = loadKubeConfig(await step('kubeconfig read (kind get kubeconfig)', () => kind.kubeconfig(name)), name);
+    const kubeConfig = kubeConfigFromText(
+      await step('kubeconfig read (kind get kubeconfig)', () => kind.kubeconfig(name)),
+      `the kubeconfig of kind cluster ${name}`,
+      `Check \`kind get kubeconfig --name ${name}\` prints a kubeconfig.`,
+    );
     const nodes = await step(`node containers of ${name} listed`, () => listNodeContainers(engine.binary, name));
     if (nodes.length === 0) throw new EnvironmentError(`kind cluster ${name} has no node containers`, `${engine.binary} lists none labelled io.x-k8s.kind.cluster=${name}`, 'Check that kind and the harness use the same engine (KIND_EXPERIMENTAL_PROVIDER).');
 

@@ -3,29 +3,23 @@
  * CNI network under a run directory; never a system containerd, its socket or its images.
  */
 import os from 'node:os';
-import { EnvironmentError } from '../errors.ts';
-import { CriPodDriver } from '../pods/cri-driver.ts';
-import { CriInspector } from '../node/cri-inspector.ts';
-import { ShellNodeView } from '../node/shell-node-view.ts';
-import { startEmbeddedNode } from '../runtime/embedded-node.ts';
-import { claimStaleRun, findStaleRuns, removeStaleTempDirs } from '../runtime/run-dir.ts';
-import { runLayout, RUNS_BASE } from '../runtime/run-layout.ts';
-import { describeResidue, findResidue, removeResidue } from '../runtime/run-residue.ts';
-import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../pods/fixtures.ts';
-import { APP_IMAGE, PAUSE_IMAGE } from '../runtime/local-images.ts';
-import { DEFAULT_SUBNET, validateSubnet } from '../runtime/subnet.ts';
-import { ensurePackages, LOCAL_NODE_REQUIREMENTS } from '../runtime/system-deps.ts';
+import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
+import { CriPodDriver } from '../../pods/cri-driver.ts';
+import { CriInspector } from '../../node/cri-inspector.ts';
+import { ShellNodeView } from '../../node/shell-node-view.ts';
+import { startEmbeddedNode } from '../../runtime/embedded-node.ts';
+import { claimStaleRun, findStaleRuns, removeStaleTempDirs } from '../../runtime/run-dir.ts';
+import { runLayout, RUNS_BASE } from '../../runtime/run-layout.ts';
+import { describeResidue, findResidue, removeResidue } from '../../runtime/run-residue.ts';
+import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../../pods/fixtures.ts';
+import { APP_IMAGE, PAUSE_IMAGE } from '../../runtime/local-images.ts';
+import { DEFAULT_SUBNET, validateSubnet } from '../../runtime/subnet.ts';
+import { ensurePackages, LOCAL_NODE_REQUIREMENTS } from '../../runtime/system-deps.ts';
 import path from 'node:path';
-import type { Provider, ProviderContext, StartedProvider } from './provider.ts';
-import type { Target } from '../target.ts';
-import { imageIdOf } from './runtime-info.ts';
-import { LocalShell } from '../node/shells/local-shell.ts';
-
-export function requireRoot(what: string): void {
-  if (process.getuid?.() !== 0) {
-    throw new EnvironmentError(`${what} needs root`, 'it runs containerd, mounts overlays and creates network namespaces', 'Run it as root, e.g. `sudo npm run conformance`.');
-  }
-}
+import type { Provider, ProviderContext, StartedProvider } from '../provider.ts';
+import type { Target } from '../../target.ts';
+import { imageIdOf } from '../common/runtime-info.ts';
+import { LocalShell } from '../../node/shells/local-shell.ts';
 
 /**
  * Cleans the leftovers of earlier runs that were killed, and says what it removed. Only what
@@ -48,7 +42,7 @@ export const localProvider: Provider = {
   name: 'local',
   summary: 'embedded node: a private containerd + CNI bridge made from Debian packages (default)',
   async start(context: ProviderContext): Promise<StartedProvider> {
-    requireRoot('the local provider');
+    requireRoot('the local provider', LOCAL_RUNTIME_NEEDS_ROOT);
     await context.step('system packages present', () => ensurePackages(LOCAL_NODE_REQUIREMENTS, context.say));
     const subnet = await validateSubnet(context.options.subnet ?? DEFAULT_SUBNET);
     const fixtures = await loadFixtureDir(context.options.fixtures);

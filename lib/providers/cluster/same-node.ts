@@ -4,10 +4,10 @@
  * lookup would come back empty and every check would fail for a reason it does not say. So the
  * pods the API says run on the node are looked up in the runtime once, at start.
  */
-import { requestTimeout, type KubeApi } from './api.ts';
-import { isApiStatus } from './api-errors.ts';
-import type { SandboxSummary } from '../node/runtime-facts.ts';
-import { LABEL_POD_UID } from '../labels.ts';
+import { requestTimeout, type KubeApi } from '../../kube/api.ts';
+import { isApiStatus } from '../../kube/api-errors.ts';
+import type { SandboxSummary } from '../../node/runtime-facts.ts';
+import { LABEL_POD_UID } from '../../labels.ts';
 
 export interface ApiPodIdentity {
   namespace: string;

@@ -5,22 +5,22 @@
  * removes only those. It never imports, pulls or removes an image.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { cgroupDirsNamed, missingDirs, removeIfEmpty } from '../cleanup/created-dirs.ts';
+import { cgroupDirsNamed, missingDirs, removeIfEmpty } from '../../cleanup/created-dirs.ts';
 import os from 'node:os';
-import { CriClient, socketPath } from '../cri/client.ts';
-import { EnvironmentError, UsageError } from '../errors.ts';
-import { hostLocalIpamDirsFromStatusInfo } from '../node/cni-info.ts';
-import { CriInspector } from '../node/cri-inspector.ts';
-import { ShellNodeView } from '../node/shell-node-view.ts';
-import { CriPodDriver } from '../pods/cri-driver.ts';
-import type { Target } from '../target.ts';
-import { requireRoot } from './local.ts';
-import type { Provider, ProviderContext, StartedProvider } from './provider.ts';
-import { imageIdOf, sandboxImageFromStatusInfo } from './runtime-info.ts';
-import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../pods/fixtures.ts';
-import { errnoCode } from '../linux/errno.ts';
-import { LABEL_RUN } from '../labels.ts';
-import { LocalShell } from '../node/shells/local-shell.ts';
+import { CriClient, socketPath } from '../../cri/client.ts';
+import { EnvironmentError, UsageError } from '../../errors.ts';
+import { hostLocalIpamDirsFromStatusInfo } from '../../node/cni-info.ts';
+import { CriInspector } from '../../node/cri-inspector.ts';
+import { ShellNodeView } from '../../node/shell-node-view.ts';
+import { CriPodDriver } from '../../pods/cri-driver.ts';
+import type { Target } from '../../target.ts';
+import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
+import type { Provider, ProviderContext, StartedProvider } from '../provider.ts';
+import { imageIdOf, sandboxImageFromStatusInfo } from '../common/runtime-info.ts';
+import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../../pods/fixtures.ts';
+import { errnoCode } from '../../linux/errno.ts';
+import { LABEL_RUN } from '../../labels.ts';
+import { LocalShell } from '../../node/shells/local-shell.ts';
 
 export const DEFAULT_CRI_APP_IMAGE = 'docker.io/library/busybox:1.36';
 
@@ -54,7 +54,7 @@ export const criProvider: Provider = {
   async start(context: ProviderContext): Promise<StartedProvider> {
     const endpoint = context.options.criEndpoint;
     if (!endpoint) throw new UsageError('provider cri needs --cri-endpoint', 'it checks an existing runtime', 'Pass e.g. --cri-endpoint unix:///run/containerd/containerd.sock.');
-    requireRoot('the cri provider');
+    requireRoot('the cri provider', LOCAL_RUNTIME_NEEDS_ROOT);
     const fixtures = await loadFixtureDir(context.options.fixtures);
     const client = await context.step(`CRI endpoint ${endpoint} answers`, () => connectCri(endpoint));
     context.undo.push('close CRI connection', async () => client.close());

@@ -3,8 +3,8 @@
  * waiting, with a deadline, until the runtime answers again. Used by cluster providers whose node
  * runs the runtime as a service: kind (systemd in the node container), microk8s (a snap service).
  */
-import { runChecked, type NodeShell } from '../node/node-shell.ts';
-import { pollUntil } from '../wait.ts';
+import { runChecked, type NodeShell } from '../../node/node-shell.ts';
+import { pollUntil } from '../../wait.ts';
 
 export interface RuntimeRestart {
   /** Node name, for messages. */

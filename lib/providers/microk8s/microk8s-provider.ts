@@ -6,22 +6,23 @@
  * memory only. Restarting the runtime is restarting the snap service that runs containerd.
  */
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import { execa } from 'execa';
-import { KubeConfig } from '@kubernetes/client-node';
-import { EnvironmentError, messageOf } from '../errors.ts';
-import { KubeApi } from '../kube/api.ts';
-import { isThisMachine, listNodes } from '../kube/nodes.ts';
-import { CtrInspector } from '../node/ctr-inspector.ts';
-import type { NodeShell } from '../node/node-shell.ts';
-import type { RuntimeInspector } from '../node/runtime-inspector.ts';
-import { Microk8sShell, microk8sCtr } from '../node/shells/microk8s-shell.ts';
-import type { TargetControls } from '../target.ts';
-import { startClusterTargets, type ClusterAccess } from './cluster-targets.ts';
-import { onPath } from './kind/engine.ts';
-import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, sandboxImageFromContainerdToml, SNAP_DATA } from './microk8s/microk8s-parsers.ts';
-import type { Provider, ProviderContext, StartedProvider } from './provider.ts';
-import { restartRuntimeAndWait } from './restart-runtime.ts';
+import { EnvironmentError } from '../../errors.ts';
+import { kubeConfigFromText } from '../common/kubeconfig-text.ts';
+import { onPath } from '../common/on-path.ts';
+import { requireRoot } from '../common/require-root.ts';
+import { thisMachine } from '../common/this-machine.ts';
+import { KubeApi } from '../../kube/api.ts';
+import { isThisMachine, listNodes } from '../../kube/nodes.ts';
+import { CtrInspector } from '../../node/ctr-inspector.ts';
+import type { NodeShell } from '../../node/node-shell.ts';
+import type { RuntimeInspector } from '../../node/runtime-inspector.ts';
+import { Microk8sShell, microk8sCtr } from '../../node/shells/microk8s-shell.ts';
+import type { TargetControls } from '../../target.ts';
+import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targets.ts';
+import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, sandboxImageFromContainerdToml, SNAP_DATA } from './microk8s-parsers.ts';
+import type { Provider, ProviderContext, StartedProvider } from '../provider.ts';
+import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
 
 /** How long `microk8s status --wait-ready` may wait for the cluster (its --timeout, seconds). */
 export const READY_TIMEOUT_SECONDS = 180;
@@ -67,12 +68,6 @@ export function statusError(output: string, timeoutSeconds = READY_TIMEOUT_SECON
   }
 }
 
-function requireRoot(): void {
-  if (process.getuid?.() !== 0) {
-    throw new EnvironmentError('the microk8s provider needs root', "it reads the pods' /proc/<pid>/ns links, enters their network namespaces and reads the snap's containerd state", 'Run it with sudo.');
-  }
-}
-
 /** The sandbox image from the snap's rendered containerd config (or its template). */
 async function configuredSandboxImage(shell: NodeShell): Promise<{ image: string; source: string } | undefined> {
   for (const file of [`${SNAP_DATA}/args/containerd.toml`, `${SNAP_DATA}/args/containerd-template.toml`]) {
@@ -88,7 +83,7 @@ export const microk8sProvider: Provider = {
   summary: 'the microk8s snap on this machine (runtime seen through microk8s ctr); needs root',
   async start(context: ProviderContext): Promise<StartedProvider> {
     const { step } = context;
-    requireRoot();
+    requireRoot('the microk8s provider', "it reads the pods' /proc/<pid>/ns links, enters their network namespaces and reads the snap's containerd state", 'Run it with sudo.');
     const binary = microk8sBinary();
     const versionLine = await step('microk8s found', async () => {
       const result = await microk8s(binary, ['version'], 30_000);
@@ -102,14 +97,7 @@ export const microk8sProvider: Provider = {
     const kubeConfig = await step('kubeconfig read (microk8s config)', async () => {
       const result = await microk8s(binary, ['config'], 30_000);
       if (result.exitCode !== 0) throw new EnvironmentError('microk8s config failed', result.stderr.trim().split('\n').at(-1) || `exit ${result.exitCode}`, 'Run `sudo microk8s config` by hand.');
-      const loaded = new KubeConfig();
-      try {
-        loaded.loadFromString(result.stdout);
-      } catch (error) {
-        // The text holds credentials: never quoted in a message.
-        throw new EnvironmentError('the kubeconfig printed by microk8s config could not be read', messageOf(error).split('\n')[0] ?? 'parse error', 'Run `sudo microk8s config` by hand.');
-      }
-      return loaded;
+      return kubeConfigFromText(result.stdout, 'the kubeconfig printed by microk8s config', 'Run `sudo microk8s config` by hand.');
     });
 
     const shell = new Microk8sShell();
@@ -120,7 +108,7 @@ export const microk8sProvider: Provider = {
     await step('snap containerd answers (microk8s ctr version)', () => inspector.checkReachable());
 
     // The node view is this host: only the node that is this machine can be checked from here.
-    const machine = { hostname: os.hostname(), addresses: Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((entry) => entry.address)) };
+    const machine = thisMachine();
     const localNodes = await step('the node that is this machine found', async () => {
       const found = (await listNodes(new KubeApi(kubeConfig))).filter((node) => isThisMachine(node, machine));
       if (found.length === 0) throw new EnvironmentError(`no node of the microk8s cluster is this machine (${machine.hostname})`, 'the microk8s provider reads pods from the node it runs on', 'Run the harness on a node of the cluster.');

@@ -6,13 +6,13 @@
  * from the container (getKubeConfig) into memory. k3s supervises its own containerd, so the
  * harness offers no runtime restart here; the suite that needs one says so and skips.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import type { StartedK3sContainer } from '@testcontainers/k3s';
-import { EnvironmentError, messageOf } from '../errors.ts';
-import type { NodeShell } from '../node/node-shell.ts';
-import { TestcontainersExecShell } from '../node/shells/testcontainers-exec-shell.ts';
-import { startClusterTargets, type ClusterAccess } from './cluster-targets.ts';
-import type { Provider, ProviderContext, StartedProvider } from './provider.ts';
+import { EnvironmentError, messageOf } from '../../errors.ts';
+import type { NodeShell } from '../../node/node-shell.ts';
+import { kubeConfigFromText } from '../common/kubeconfig-text.ts';
+import { TestcontainersExecShell } from '../../node/shells/testcontainers-exec-shell.ts';
+import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targets.ts';
+import type { Provider, ProviderContext, StartedProvider } from '../provider.ts';
 
 /**
  * The image @testcontainers/k3s runs in its own tests (packages/modules/k3s/Dockerfile); the
@@ -54,12 +54,7 @@ export const k3sProvider: Provider = {
     container = await step(`k3s container started (${image})`, () => new K3sContainer(image).start());
     const started = container;
 
-    const kubeConfig = new KubeConfig();
-    try {
-      kubeConfig.loadFromString(started.getKubeConfig());
-    } catch (error) {
-      throw new EnvironmentError('the kubeconfig of the k3s container could not be read', messageOf(error).split('\n')[0] ?? 'parse error', `Check the image ${image} is a K3s server image.`);
-    }
+    const kubeConfig = kubeConfigFromText(started.getKubeConfig(), 'the kubeconfig of the k3s container', `Check the image ${image} is a K3s server image.`);
     const shell = new TestcontainersExecShell(started);
     // k3s names its node after the container's hostname.
     const hostname = await step('k3s node hostname read', async () => {

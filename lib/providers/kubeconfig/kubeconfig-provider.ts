@@ -8,16 +8,16 @@
  *   runs the node's own crictl through nsenter (lib/node/shells/probe-pod-shell.ts).
  * Everything after that is shared with kind, microk8s and k3s (startClusterTargets).
  */
-import os from 'node:os';
-import { EnvironmentError, UsageError } from '../errors.ts';
-import { KubeApi } from '../kube/api.ts';
-import { checkApiServer, loadKubeConfig } from '../kube/kubeconfig.ts';
-import { isThisMachine, listNodes, type MachineIdentity, type NodeSummary } from '../kube/nodes.ts';
-import { ProbePods } from '../node/shells/probe-pod-shell.ts';
-import { startClusterTargets, type ClusterAccess } from './cluster-targets.ts';
-import { requireRoot } from './local.ts';
-import type { Provider, ProviderContext, StartedProvider, RunOptions } from './provider.ts';
-import { LocalShell } from '../node/shells/local-shell.ts';
+import { EnvironmentError, UsageError } from '../../errors.ts';
+import { KubeApi } from '../../kube/api.ts';
+import { checkApiServer, loadKubeConfig } from '../../kube/kubeconfig.ts';
+import { isThisMachine, listNodes, type MachineIdentity, type NodeSummary } from '../../kube/nodes.ts';
+import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targets.ts';
+import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
+import { thisMachine } from '../common/this-machine.ts';
+import type { Provider, ProviderContext, StartedProvider, RunOptions } from '../provider.ts';
+import { LocalShell } from '../../node/shells/local-shell.ts';
+import { ProbePods } from './probe-pods.ts';
 
 /** The image the probe pod runs when --app-image is not given: busybox has sh, sleep and nsenter. */
 export const DEFAULT_PROBE_IMAGE = 'docker.io/library/busybox:1.36';
@@ -45,13 +45,6 @@ export function nodeShellMode(options: Pick<RunOptions, 'nodeShell' | 'allowPriv
   return mode;
 }
 
-export function thisMachine(): MachineIdentity {
-  const addresses = Object.values(os.networkInterfaces())
-    .flat()
-    .flatMap((entry) => (entry ? [entry.address] : []));
-  return { hostname: os.hostname(), addresses };
-}
-
 /** The node that is this machine, or one line saying why none (or several) is. */
 export function localNode(nodes: NodeSummary[], machine: MachineIdentity): NodeSummary {
   const matches = nodes.filter((node) => isThisMachine(node, machine));
@@ -75,7 +68,7 @@ export const kubeconfigProvider: Provider = {
   async start(context: ProviderContext): Promise<StartedProvider> {
     const options = context.options;
     const mode = nodeShellMode(options);
-    if (mode === 'local') requireRoot('--node-shell local');
+    if (mode === 'local') requireRoot('--node-shell local', LOCAL_RUNTIME_NEEDS_ROOT);
     const loaded = loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) });
     const serverVersion = await context.step(`API server ${loaded.server} answers (context ${loaded.contextName})`, () => checkApiServer(loaded));
     const api = new KubeApi(loaded.kubeConfig);

@@ -1,5 +1,5 @@
 /** Facts about a CRI runtime that go into TargetInfo. */
-import type { CriClient } from '../cri/client.ts';
+import type { CriClient } from '../../cri/client.ts';
 
 /** The image id (config digest) of an image the runtime has, as { sandboxImageId } or {}. */
 export async function imageIdOf(client: CriClient, image: string): Promise<{ sandboxImageId?: string }> {

@@ -7,23 +7,23 @@
  * inspector), TargetInfo per node, and the leak check.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApi, requestTimeout } from '../kube/api.ts';
-import { createNamespace, namespaceExists, runNamespaceName, waitForDefaultServiceAccount } from '../kube/namespace.ts';
-import { chooseNodes, differences, listNodes, splitRuntimeVersion, type NodeSummary } from '../kube/nodes.ts';
-import { matchPodsToSandboxes, runningPodsOnNode } from '../kube/same-node.ts';
-import { EnvironmentError, isUserFacing } from '../errors.ts';
-import { describeApiError } from '../kube/api-errors.ts';
-import { CrictlError, CrictlInspector } from '../node/crictl-inspector.ts';
-import { parseIpLinkJson } from '../linux/ip-link.ts';
-import type { NodeShell } from '../node/node-shell.ts';
-import { currentSandbox, hasPodSandboxLister, hasRuntimeFacts, type PodSandboxLister, type RuntimeFacts } from '../node/runtime-facts.ts';
-import type { RuntimeInspector } from '../node/runtime-inspector.ts';
-import { ShellNodeView } from '../node/shell-node-view.ts';
-import { KubePodDriver, type NodeSandboxFinder } from '../pods/kube-driver.ts';
-import type { Target, TargetControls } from '../target.ts';
-import { pollUntil, WaitTimeoutError } from '../wait.ts';
-import type { ProviderContext, StartedProvider } from './provider.ts';
-import { LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_RUN } from '../labels.ts';
+import { KubeApi, requestTimeout } from '../../kube/api.ts';
+import { createNamespace, namespaceExists, runNamespaceName, waitForDefaultServiceAccount } from '../../kube/namespace.ts';
+import { chooseNodes, differences, listNodes, splitRuntimeVersion, type NodeSummary } from '../../kube/nodes.ts';
+import { matchPodsToSandboxes, runningPodsOnNode } from './same-node.ts';
+import { EnvironmentError, isUserFacing } from '../../errors.ts';
+import { describeApiError } from '../../kube/api-errors.ts';
+import { CrictlError, CrictlInspector } from '../../node/crictl-inspector.ts';
+import { parseIpLinkJson } from '../../linux/ip-link.ts';
+import type { NodeShell } from '../../node/node-shell.ts';
+import { currentSandbox, hasPodSandboxLister, hasRuntimeFacts, type PodSandboxLister, type RuntimeFacts } from '../../node/runtime-facts.ts';
+import type { RuntimeInspector } from '../../node/runtime-inspector.ts';
+import { ShellNodeView } from '../../node/shell-node-view.ts';
+import { KubePodDriver, type NodeSandboxFinder } from '../../pods/kube-driver.ts';
+import type { Target, TargetControls } from '../../target.ts';
+import { pollUntil, WaitTimeoutError } from '../../wait.ts';
+import type { ProviderContext, StartedProvider } from '../provider.ts';
+import { LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_RUN } from '../../labels.ts';
 
 export interface ClusterAccess {
   /** 'kubeconfig' | 'kind' | 'microk8s' | 'k3s': goes into TargetInfo.provider. */

@@ -2,9 +2,10 @@
 import { expect } from 'chai';
 import { EnvironmentError, UsageError } from '../../lib/errors.ts';
 import type { NodeSummary } from '../../lib/kube/nodes.ts';
-import { NSENTER_PREFIX, probePodBody } from '../../lib/node/shells/probe-pod-shell.ts';
-import { localNode, nodeShellMode } from '../../lib/providers/kubeconfig.ts';
+import { NSENTER_PREFIX } from '../../lib/node/shells/probe-pod-shell.ts';
+import { localNode, nodeShellMode } from '../../lib/providers/kubeconfig/kubeconfig-provider.ts';
 import { LABEL_RUN } from '../../lib/labels.ts';
+import { probePodBody } from '../../lib/providers/kubeconfig/probe-pods.ts';
 
 function node(name: string, address: string): NodeSummary {
   return { name, ready: true, schedulable: true, labels: {}, addresses: [{ type: 'InternalIP', address }], kubeletVersion: '', containerRuntimeVersion: '', kernelVersion: '', osImage: '' };
