@@ -76,8 +76,8 @@ function unitOf(file: string): Unit | undefined {
   return best && { unit: best.unit, layer: best.layer };
 }
 
-function tsFiles(dir: string): string[] {
-  const absolute = path.join(REPO, dir);
+function tsFiles(root: string, dir: string): string[] {
+  const absolute = path.join(root, dir);
   let entries: string[];
   try {
     entries = readdirSync(absolute);
@@ -86,7 +86,7 @@ function tsFiles(dir: string): string[] {
   }
   return entries.flatMap((name) => {
     const relative = `${dir}/${name}`;
-    if (statSync(path.join(REPO, relative)).isDirectory()) return tsFiles(relative);
+    if (statSync(path.join(root, relative)).isDirectory()) return tsFiles(root, relative);
     return name.endsWith('.ts') ? [relative] : [];
   });
 }
@@ -108,15 +108,15 @@ interface Edge {
   to: string;
 }
 
-function edgesOf(files: string[]): { edges: Edge[]; problems: string[] } {
+function edgesOf(root: string, files: string[]): { edges: Edge[]; problems: string[] } {
   const edges: Edge[] = [];
   const problems: string[] = [];
   for (const file of files) {
-    for (const specifier of relativeImports(readFileSync(path.join(REPO, file), 'utf8'))) {
+    for (const specifier of relativeImports(readFileSync(path.join(root, file), 'utf8'))) {
       const to = path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier));
       if (!files.includes(to) && !to.startsWith('node_modules/')) {
         // Only .ts files of the checked folders are nodes; anything else imported is named, not followed.
-        if (!statSafe(to)) problems.push(`${file} -> ${to}: imports a file that does not exist`);
+        if (!isFile(path.join(root, to))) problems.push(`${file} -> ${to}: imports a file that does not exist`);
         continue;
       }
       edges.push({ from: file, to });
@@ -125,9 +125,9 @@ function edgesOf(files: string[]): { edges: Edge[]; problems: string[] } {
   return { edges, problems };
 }
 
-function statSafe(file: string): boolean {
+function isFile(file: string): boolean {
   try {
-    return statSync(path.join(REPO, file)).isFile();
+    return statSync(file).isFile();
   } catch {
     return false;
   }
@@ -194,10 +194,11 @@ function circles(files: string[], edges: Edge[]): string[][] {
   });
 }
 
-export function checkImports(): string[] {
-  const libFiles = tsFiles('lib');
-  const files = [...libFiles, ...IMPORTERS.flatMap((dir) => tsFiles(dir))];
-  const { edges, problems } = edgesOf(files);
+/** Every problem of the import graph under `root` (a checkout of this repository), one line each. */
+export function checkImports(root = REPO): string[] {
+  const libFiles = tsFiles(root, 'lib');
+  const files = [...libFiles, ...IMPORTERS.flatMap((dir) => tsFiles(root, dir))];
+  const { edges, problems } = edgesOf(root, files);
   for (const file of libFiles) if (!unitOf(file)) problems.push(`${file}: in no layer (give its folder a layer in scripts/check-imports.ts)`);
   for (const circle of circles(files, edges)) problems.push(`circle: ${circle.join(' -> ')}`);
   for (const { from, to } of edges) {
