@@ -12,8 +12,8 @@ import { ConsoleReporter } from '../report/console-reporter.ts';
 import { writeDerivedReports } from '../report/outputs.ts';
 import { summarize, writeReport, REPORT_SCHEMA_VERSION, type Report, type TargetReport } from '../report/report.ts';
 import { newRunId } from '../runtime/run-dir.ts';
-import { providerNamed } from '../providers/registry.ts';
-import type { Provider, RunOptions, StartedProvider } from '../providers/provider.ts';
+import type { StartedProvider } from '../providers/provider.ts';
+import type { RunRequest } from './run-options.ts';
 import type { Target } from '../target.ts';
 import { runSuitesOn } from '../run-context.ts';
 import { DEFAULT_FIXTURES_DIR } from '../pods/fixtures.ts';
@@ -108,13 +108,10 @@ async function inPool<T, R>(items: T[], limit: number, work: (item: T, index: nu
   return results;
 }
 
-/**
- * `provider` replaces the registry's choice: a test brings two embedded nodes up as one run to
- * check --parallel, which no provider of this machine can do alone.
- */
-export async function runCommand(options: RunOptions, injected?: { provider: Provider }): Promise<number> {
+/** Runs what the command line asked for (a test may hand in a provider of its own, e.g. two embedded nodes). */
+export async function runCommand(request: RunRequest): Promise<number> {
+  const { common: options, provider } = request;
   // Checked before anything is made: bad input changes nothing, not even the report directory.
-  const provider = injected?.provider ?? providerNamed(options.provider);
   const mocha = await loadSuites(options.grep);
   const runId = newRunId();
   const startedAt = new Date();
@@ -157,9 +154,9 @@ export async function runCommand(options: RunOptions, injected?: { provider: Pro
   let userError: string | undefined;
   try {
     say(`pause-conformance run ${runId}: provider ${provider.name}`);
-    started = await provider.start({ runId, options, undo, step, say });
+    started = await provider.start({ runId, common: { ...(options.appImage ? { appImage: options.appImage } : {}), ...(options.fixtures ? { fixtures: options.fixtures } : {}) }, undo, step, say });
     const all = started.targets;
-    const parallel = Math.min(options.parallel ?? 1, all.length);
+    const parallel = Math.min(started.parallel ?? 1, all.length);
     if (parallel > 1) say(`\n${all.length} nodes, ${parallel} at a time: each line of a node's checks starts with [node name]`);
     // Instance 0 serves every target when they run one after another; overlapping runs each need their own.
     const instances = parallel > 1 ? [mocha, ...(await Promise.all(all.slice(1).map((_, i) => loadSuites(options.grep, i + 1))))] : [mocha];
@@ -208,7 +205,7 @@ export async function runCommand(options: RunOptions, injected?: { provider: Pro
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'pause-conformance', version: packageVersion(), node: process.version },
     runId,
-    provider: options.provider,
+    provider: provider.name,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     steps,

@@ -18,8 +18,8 @@ export function allProviders(): Provider[] {
   return [...providers];
 }
 
-export function providerNamed(name: string): Provider {
-  const provider = providers.find((candidate) => candidate.name === name);
-  if (!provider) throw new UsageError(`unknown provider "${name}"`, `known providers are ${providerNames().join(', ')}`, 'Pass one of them with --provider.');
+export function providerNamed(name: string, among: Provider[] = providers): Provider {
+  const provider = among.find((candidate) => candidate.name === name);
+  if (!provider) throw new UsageError(`unknown provider "${name}"`, `known providers are ${among.map((known) => known.name).join(', ')}`, 'Pass one of them with --provider.');
   return provider;
 }

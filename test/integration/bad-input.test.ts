@@ -48,6 +48,7 @@ const WITHOUT_CONTAINERD = ['unshare', '--mount', '--propagation', 'private', 's
 const CASES: Case[] = [
   { name: 'unknown provider', args: () => ['run', '--provider', 'nosuch'], message: /^unknown provider "nosuch": known providers are local, cri/ },
   { name: 'unknown option', args: () => ['run', '--no-such-option'], message: /^bad command line: .*--no-such-option/ },
+  { name: 'an option of another provider', args: () => ['run', '--provider', 'local', '--keep'], message: /^--keep is not an option of provider local: it is an option of provider kind\. Drop it, or see `pause-conformance run --help`/ },
   { name: 'unknown command', args: () => ['sprint'], message: /^unknown command "sprint"/ },
   { name: 'malformed fixture YAML', args: () => ['run', '--fixtures', fixtureDirs['yaml']!], message: /^fixture .*trio\.yaml is not valid YAML: / },
   { name: 'fixture that is YAML but not a Pod', args: () => ['run', '--fixtures', fixtureDirs['notPod']!], message: /^fixture .*exits\.yaml is not a Pod the harness can run: spec\.containers must be a non-empty list/ },

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { UndoStack } from '../../lib/cleanup/undo-stack.ts';
 import { EnvironmentError } from '../../lib/errors.ts';
 import { DEFAULT_K3S_IMAGE, k3sProvider } from '../../lib/providers/k3s/k3s-provider.ts';
+import { readOptions } from '../../lib/options.ts';
 
 /** What testcontainers would try: DOCKER_HOST, its config file's host, or the usual sockets. */
 function runtimeMayBeReachable(): string | undefined {
@@ -32,7 +33,7 @@ describe('k3s provider', function () {
     }
     const undo = new UndoStack();
     const error = await k3sProvider
-      .start({ runId: '1a2b3c4d', options: { provider: 'k3s', reportDir: 'reports' }, undo, step: (_title, work) => work(), say: () => undefined })
+      .start({ runId: '1a2b3c4d', common: {}, options: readOptions(k3sProvider.options, {}), undo, step: (_title, work) => work(), say: () => undefined })
       .then(
         () => undefined,
         (caught: unknown) => caught as Error,

@@ -13,7 +13,10 @@ import path from 'node:path';
 import { UndoStack } from '../../lib/cleanup/undo-stack.ts';
 import { EnvironmentError, UsageError } from '../../lib/errors.ts';
 import { kindProvider } from '../../lib/providers/kind/kind-provider.ts';
-import type { ProviderContext, RunOptions } from '../../lib/providers/provider.ts';
+import type { ProviderContext } from '../../lib/providers/provider.ts';
+import { readOptions, type OptionValues } from '../../lib/options.ts';
+
+type KindOptions = OptionValues<typeof kindProvider.options>;
 
 const RECORDED = new URL('../../fixtures/recorded/', import.meta.url).pathname;
 
@@ -45,7 +48,7 @@ echo "stub: unexpected kind $*" >&2; exit 98
 `;
 
 interface Harness {
-  context: ProviderContext;
+  context: ProviderContext<KindOptions>;
   said: string[];
   calls(): Promise<string[]>;
 }
@@ -78,12 +81,13 @@ describe('kind provider (kind replayed from recorded outputs)', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function harness(clusters: string[], options: Partial<RunOptions> = {}): Promise<Harness> {
+  async function harness(clusters: string[], options: Partial<KindOptions> = {}): Promise<Harness> {
     await writeFile(path.join(dir, 'clusters'), `${clusters.join('\n')}\n`);
     const said: string[] = [];
-    const context: ProviderContext = {
+    const context: ProviderContext<KindOptions> = {
       runId: '1a2b3c4d',
-      options: { provider: 'kind', reportDir: 'reports', clusterName: 'pc-x', ...options },
+      common: {},
+      options: { ...readOptions(kindProvider.options, {}), clusterName: 'pc-x', ...options },
       undo: new UndoStack(),
       step: (_title, work) => work(),
       say: (line) => said.push(line),

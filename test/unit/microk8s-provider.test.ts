@@ -15,6 +15,7 @@ import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, sand
 import { renderContainerdConfig } from '../../lib/runtime/containerd-config.ts';
 import { runLayout } from '../../lib/runtime/run-layout.ts';
 import { onPath } from '../../lib/providers/common/on-path.ts';
+import { readOptions } from '../../lib/options.ts';
 
 // As status.py prints them (print_pretty when ready; the other verdicts are single prints).
 const READY = 'microk8s is running\nhigh-availability: no\n  datastore master nodes: 127.0.0.1:19001\n  datastore standby nodes: none\naddons:\n  enabled:\n    dns                  # (core) CoreDNS\n  disabled:\n    ingress              # (core) Ingress controller for external access\n';
@@ -95,7 +96,7 @@ describe('microk8s provider', function () {
       }
       const undo = new UndoStack();
       const error = await microk8sProvider
-        .start({ runId: '1a2b3c4d', options: { provider: 'microk8s', reportDir: 'reports' }, undo, step: (_title, work) => work(), say: () => undefined })
+        .start({ runId: '1a2b3c4d', common: {}, options: readOptions(microk8sProvider.options, {}), undo, step: (_title, work) => work(), say: () => undefined })
         .then(
           () => undefined,
           (caught: unknown) => caught as Error,

@@ -23,6 +23,8 @@ import { KubePodDriver, type NodeSandboxFinder } from '../../pods/kube-driver.ts
 import type { Target, TargetControls } from '../../target.ts';
 import { pollUntil, WaitTimeoutError } from '../../wait.ts';
 import type { ProviderContext, StartedProvider } from '../provider.ts';
+import type { OptionValues } from '../../options.ts';
+import type { CLUSTER_OPTIONS } from './cluster-options.ts';
 import { LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_RUN } from '../../labels.ts';
 
 export interface ClusterAccess {
@@ -43,6 +45,8 @@ export interface ClusterAccess {
   controls?(nodeName: string, shell: NodeShell): TargetControls;
   /** Extra lines for TargetInfo.details. */
   details?: Record<string, string>;
+  /** --cri-endpoint for the default crictl inspector, where the provider takes it. */
+  criEndpoint?: string;
   /**
    * The node to check when --nodes is not given (e.g. the node that is this machine); default:
    * the first Ready, schedulable worker by name.
@@ -123,7 +127,7 @@ function selectorOf(nodes: string | undefined): string | undefined {
   return nodes === undefined || nodes === 'all' ? undefined : nodes;
 }
 
-export async function startClusterTargets(context: ProviderContext, access: ClusterAccess): Promise<StartedProvider> {
+export async function startClusterTargets(context: ProviderContext<OptionValues<typeof CLUSTER_OPTIONS>>, access: ClusterAccess): Promise<StartedProvider> {
   const api = new KubeApi(access.kubeConfig);
   const runId = context.runId;
   const namespace = runNamespaceName(runId);
@@ -136,7 +140,7 @@ export async function startClusterTargets(context: ProviderContext, access: Clus
   const nodes: NodeAccess[] = [];
   for (const node of chosen) {
     const shell = await context.step(`node shell on ${node.name}`, () => access.nodeShell(node.name));
-    const inspector = access.inspector ? await access.inspector(shell, node.name) : new CrictlInspector(shell, context.options.criEndpoint ? { endpoint: context.options.criEndpoint } : {});
+    const inspector = access.inspector ? await access.inspector(shell, node.name) : new CrictlInspector(shell, access.criEndpoint ? { endpoint: access.criEndpoint } : {});
     if (inspector instanceof CrictlInspector) await context.step(`crictl reaches the runtime on ${node.name}`, () => inspector.checkReachable());
     if (hasPodSandboxLister(inspector)) {
       await context.step(`the runtime read on ${node.name} is its kubelet's`, () => userFacing(`cannot compare the pods of node ${node.name} with its runtime`, () => checkSameRuntime(api, node.name, inspector, shell)));
@@ -180,7 +184,7 @@ export async function startClusterTargets(context: ProviderContext, access: Clus
       namespace,
       nodeName: node.name,
       runId,
-      ...(context.options.appImage ? { appImage: context.options.appImage } : {}),
+      ...(context.common.appImage ? { appImage: context.common.appImage } : {}),
       sandboxes: sandboxFinder(inspector, `${shell.describe ? `${shell.describe} ` : ''}runtime of node ${node.name}`),
       undo: context.undo,
     });
@@ -229,6 +233,7 @@ export async function startClusterTargets(context: ProviderContext, access: Clus
 
   return {
     targets,
+    parallel: context.options.parallel ?? 1,
     leaks: async () => {
       const leaks = [...nodeLeaks];
       if (await namespaceExists(api, namespace)) leaks.push(`namespace ${namespace} still exists`);

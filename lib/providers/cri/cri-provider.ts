@@ -15,7 +15,8 @@ import { ShellNodeView } from '../../node/shell-node-view.ts';
 import { CriPodDriver } from '../../pods/cri-driver.ts';
 import type { Target } from '../../target.ts';
 import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
-import type { Provider, ProviderContext, StartedProvider } from '../provider.ts';
+import { defineProvider, type StartedProvider } from '../provider.ts';
+import { text } from '../../options.ts';
 import { imageIdOf, sandboxImageFromStatusInfo } from '../common/runtime-info.ts';
 import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../../pods/fixtures.ts';
 import { errnoCode } from '../../linux/errno.ts';
@@ -48,20 +49,23 @@ export async function connectCri(endpoint: string): Promise<CriClient> {
   return client;
 }
 
-export const criProvider: Provider = {
+export const criProvider = defineProvider({
   name: 'cri',
   summary: "an existing runtime's CRI socket on this machine (--cri-endpoint): the runtime-upgrade check",
-  async start(context: ProviderContext): Promise<StartedProvider> {
+  options: {
+    criEndpoint: text('ENDPOINT', 'the runtime socket, e.g. unix:///run/containerd/containerd.sock (required)'),
+  },
+  async start(context): Promise<StartedProvider> {
     const endpoint = context.options.criEndpoint;
     if (!endpoint) throw new UsageError('provider cri needs --cri-endpoint', 'it checks an existing runtime', 'Pass e.g. --cri-endpoint unix:///run/containerd/containerd.sock.');
     requireRoot('the cri provider', LOCAL_RUNTIME_NEEDS_ROOT);
-    const fixtures = await loadFixtureDir(context.options.fixtures);
+    const fixtures = await loadFixtureDir(context.common.fixtures);
     const client = await context.step(`CRI endpoint ${endpoint} answers`, () => connectCri(endpoint));
     context.undo.push('close CRI connection', async () => client.close());
     const version = await client.version();
     const status = await client.status(true);
     const sandboxImage = sandboxImageFromStatusInfo(status.info) ?? 'unknown (runtime does not report it)';
-    const appImage = context.options.appImage ?? DEFAULT_CRI_APP_IMAGE;
+    const appImage = context.common.appImage ?? DEFAULT_CRI_APP_IMAGE;
     // The driver removes each pod's log directory. The log root, and the cgroup containerd makes
     // for pods without a cgroup parent (/k8s.io: on a kubelet's node nothing else uses it), go
     // only if this run made them and nothing else is in them.
@@ -122,4 +126,4 @@ export const criProvider: Provider = {
       },
     };
   },
-};
+});

@@ -12,7 +12,9 @@ import type { NodeShell } from '../../node/node-shell.ts';
 import { kubeConfigFromText } from '../common/kubeconfig-text.ts';
 import { TestcontainersExecShell } from '../../node/shells/testcontainers-exec-shell.ts';
 import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targets.ts';
-import type { Provider, ProviderContext, StartedProvider } from '../provider.ts';
+import { defineProvider, type StartedProvider } from '../provider.ts';
+import { text } from '../../options.ts';
+import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
 
 /**
  * The image @testcontainers/k3s runs in its own tests (packages/modules/k3s/Dockerfile); the
@@ -36,12 +38,17 @@ export async function requireContainerRuntime(): Promise<string> {
   }
 }
 
-export const k3sProvider: Provider = {
+export const k3sProvider = defineProvider({
   name: 'k3s',
   summary: 'a K3s cluster in a container started by @testcontainers/k3s (--k3s-image to pick the image)',
-  async start(context: ProviderContext): Promise<StartedProvider> {
+  options: {
+    k3sImage: text('REF', 'the K3s server image', DEFAULT_K3S_IMAGE),
+    ...CLUSTER_OPTIONS,
+    ...CRICTL_OPTIONS,
+  },
+  async start(context): Promise<StartedProvider> {
     const { options, undo, step } = context;
-    const image = options.k3sImage ?? DEFAULT_K3S_IMAGE;
+    const image = options.k3sImage;
     const engine = await step('container runtime reachable for testcontainers', () => requireContainerRuntime());
 
     let container: StartedK3sContainer | undefined;
@@ -66,6 +73,7 @@ export const k3sProvider: Provider = {
     const access: ClusterAccess = {
       providerName: 'k3s',
       kubeConfig,
+      ...(options.criEndpoint ? { criEndpoint: options.criEndpoint } : {}),
       nodeShell: async (nodeName: string): Promise<NodeShell> => {
         if (nodeName !== hostname) throw new EnvironmentError(`node ${nodeName} is not the k3s container`, `the container's node is ${hostname}`, 'The k3s provider runs a single-node cluster; select that node.');
         return shell;
@@ -74,4 +82,4 @@ export const k3sProvider: Provider = {
     };
     return startClusterTargets(context, access);
   },
-};
+});

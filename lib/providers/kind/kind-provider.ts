@@ -17,14 +17,16 @@ import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targ
 import { kindEngine } from './engine.ts';
 import { clusterNameProblem, KindCli } from './kind-cli.ts';
 import { listNodeContainers, type KindNodeContainer } from './node-containers.ts';
-import type { Provider, ProviderContext, RunOptions, StartedProvider } from '../provider.ts';
+import { defineProvider, type StartedProvider } from '../provider.ts';
+import { flag, text } from '../../options.ts';
+import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
 import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
 
 /** How long `kind create cluster` waits for the control plane (its --wait), and our own bound on the command. */
 const KIND_WAIT = '5m';
 const CREATE_TIMEOUT_MS = 15 * 60_000;
 
-export function kindClusterName(options: RunOptions, runId: string): string {
+export function kindClusterName(options: { clusterName?: string }, runId: string): string {
   const name = options.clusterName ?? `pause-conformance-${runId}`;
   const problem = clusterNameProblem(name);
   if (problem) throw new UsageError(`--cluster-name ${name} is not a valid kind cluster name`, problem, 'Pass e.g. --cluster-name pause-conformance.');
@@ -37,10 +39,19 @@ async function checkConfigFile(file: string | undefined): Promise<void> {
   if (!found?.isFile()) throw new UsageError(`--kind-config ${file} is not a file`, 'it is the kind cluster config to create the cluster with', 'Pass e.g. --kind-config fixtures/kind/multi-node.yaml.');
 }
 
-export const kindProvider: Provider = {
+export const kindProvider = defineProvider({
   name: 'kind',
   summary: 'a kind cluster (created for the run and deleted after it, or --reuse an existing one)',
-  async start(context: ProviderContext): Promise<StartedProvider> {
+  options: {
+    clusterName: text('NAME', 'the cluster (default: pause-conformance-<run id>)'),
+    nodeImage: text('REF', 'node image of a cluster the run creates, e.g. kindest/node:v1.33.1'),
+    kindConfig: text('FILE', 'cluster config of a cluster the run creates, e.g. fixtures/kind/multi-node.yaml'),
+    reuse: flag('run on the existing cluster of that name instead of creating one (it is left as it is)'),
+    keep: flag('keep the cluster the run creates after the run'),
+    ...CLUSTER_OPTIONS,
+    ...CRICTL_OPTIONS,
+  },
+  async start(context): Promise<StartedProvider> {
     const { options, undo, step, say } = context;
     const name = kindClusterName(options, context.runId);
     await checkConfigFile(options.kindConfig);
@@ -94,6 +105,7 @@ export const kindProvider: Provider = {
     const access: ClusterAccess = {
       providerName: 'kind',
       kubeConfig,
+      ...(options.criEndpoint ? { criEndpoint: options.criEndpoint } : {}),
       nodeShell: async (nodeName: string): Promise<NodeShell> => new ContainerExecShell(engine.binary, nodeNamed(nodeName).name),
       controls: (nodeName: string, shell: NodeShell): TargetControls => ({
         restartRuntime: () => restartRuntimeAndWait({ node: nodeName, shell, restart: ['systemctl', 'restart', 'containerd'], probe: ['crictl', 'version'] }),
@@ -110,7 +122,7 @@ export const kindProvider: Provider = {
     };
     const started = await startClusterTargets(context, access);
     return {
-      targets: started.targets,
+      ...started,
       leaks: async () => {
         // A cluster the run deleted takes everything of the run with it: what is left is the cluster itself.
         if (deletesCluster) return (await kind.clusters()).includes(name) ? [`kind cluster ${name} (still listed by kind get clusters)`] : [];
@@ -118,4 +130,4 @@ export const kindProvider: Provider = {
       },
     };
   },
-};
+});

@@ -15,7 +15,9 @@ import { isThisMachine, listNodes, type MachineIdentity, type NodeSummary } from
 import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targets.ts';
 import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
 import { thisMachine } from '../common/this-machine.ts';
-import type { Provider, ProviderContext, StartedProvider, RunOptions } from '../provider.ts';
+import { defineProvider, type StartedProvider } from '../provider.ts';
+import { flag, text } from '../../options.ts';
+import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
 import { ProbePods } from './probe-pods.ts';
 
@@ -25,7 +27,7 @@ export const DEFAULT_PROBE_IMAGE = 'docker.io/library/busybox:1.36';
 export type NodeShellMode = 'local' | 'probe';
 
 /** --node-shell and --allow-privileged-probe -> the mode, or one line saying what to pass. */
-export function nodeShellMode(options: Pick<RunOptions, 'nodeShell' | 'allowPrivilegedProbe'>): NodeShellMode {
+export function nodeShellMode(options: { nodeShell?: string; allowPrivilegedProbe?: boolean }): NodeShellMode {
   const mode = options.nodeShell ?? (options.allowPrivilegedProbe ? 'probe' : undefined);
   if (mode === undefined) {
     throw new UsageError(
@@ -62,10 +64,18 @@ export function localNode(nodes: NodeSummary[], machine: MachineIdentity): NodeS
   throw new EnvironmentError('--node-shell local: several nodes look like this machine', matches.map((node) => node.name).join(', '), 'Use --node-shell probe --allow-privileged-probe.');
 }
 
-export const kubeconfigProvider: Provider = {
+export const kubeconfigProvider = defineProvider({
   name: 'kubeconfig',
   summary: 'an existing cluster (--kubeconfig, --context); node view with --node-shell local (this machine) or probe (--allow-privileged-probe)',
-  async start(context: ProviderContext): Promise<StartedProvider> {
+  options: {
+    kubeconfig: text('FILE', "the cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)"),
+    context: text('NAME', 'the context to use (default: the current one)'),
+    nodeShell: text('local|probe', 'how to see the node: local (this machine is the node) or probe (a privileged pod on it)'),
+    allowPrivilegedProbe: flag('allow the privileged node-probe pod (opt-in)'),
+    ...CRICTL_OPTIONS,
+    ...CLUSTER_OPTIONS,
+  },
+  async start(context): Promise<StartedProvider> {
     const options = context.options;
     const mode = nodeShellMode(options);
     if (mode === 'local') requireRoot('--node-shell local', LOCAL_RUNTIME_NEEDS_ROOT);
@@ -74,6 +84,7 @@ export const kubeconfigProvider: Provider = {
     const api = new KubeApi(loaded.kubeConfig);
     const details: Record<string, string> = { context: loaded.contextName, apiServer: loaded.server, apiServerVersion: serverVersion, kubeconfig: loaded.source, nodeShellMode: mode };
     if (options.criEndpoint) details['criEndpoint'] = options.criEndpoint;
+    const criEndpoint = options.criEndpoint ? { criEndpoint: options.criEndpoint } : {};
 
     let access: ClusterAccess;
     if (mode === 'local') {
@@ -83,6 +94,7 @@ export const kubeconfigProvider: Provider = {
       access = {
         providerName: 'kubeconfig',
         kubeConfig: loaded.kubeConfig,
+        ...criEndpoint,
         defaultNode: node.name,
         details,
         nodeShell: async (nodeName) => {
@@ -93,9 +105,9 @@ export const kubeconfigProvider: Provider = {
         },
       };
     } else {
-      const probes = new ProbePods({ api, undo: context.undo, runId: context.runId, image: options.appImage ?? DEFAULT_PROBE_IMAGE, say: context.say });
-      access = { providerName: 'kubeconfig', kubeConfig: loaded.kubeConfig, details, nodeShell: (nodeName) => probes.shellOn(nodeName) };
+      const probes = new ProbePods({ api, undo: context.undo, runId: context.runId, image: context.common.appImage ?? DEFAULT_PROBE_IMAGE, say: context.say });
+      access = { providerName: 'kubeconfig', kubeConfig: loaded.kubeConfig, ...criEndpoint, details, nodeShell: (nodeName) => probes.shellOn(nodeName) };
     }
     return startClusterTargets(context, access);
   },
-};
+});

@@ -16,7 +16,8 @@ import { APP_IMAGE, PAUSE_IMAGE } from '../../runtime/local-images.ts';
 import { DEFAULT_SUBNET, validateSubnet } from '../../runtime/subnet.ts';
 import { ensurePackages, LOCAL_NODE_REQUIREMENTS } from '../../runtime/system-deps.ts';
 import path from 'node:path';
-import type { Provider, ProviderContext, StartedProvider } from '../provider.ts';
+import { defineProvider, type StartedProvider } from '../provider.ts';
+import { text } from '../../options.ts';
 import type { Target } from '../../target.ts';
 import { imageIdOf } from '../common/runtime-info.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
@@ -38,14 +39,18 @@ export async function cleanStaleRuns(say: (line: string) => void, base = RUNS_BA
   }
 }
 
-export const localProvider: Provider = {
+export const localProvider = defineProvider({
   name: 'local',
   summary: 'embedded node: a private containerd + CNI bridge made from Debian packages (default)',
-  async start(context: ProviderContext): Promise<StartedProvider> {
+  options: {
+    subnet: text('CIDR', "the node's pod subnet; refused if it overlaps a route of this machine", DEFAULT_SUBNET),
+    sandboxImageTar: text('FILE', 'use this saved image (docker save / ctr export) as the pause image instead of the built-in one'),
+  },
+  async start(context): Promise<StartedProvider> {
     requireRoot('the local provider', LOCAL_RUNTIME_NEEDS_ROOT);
     await context.step('system packages present', () => ensurePackages(LOCAL_NODE_REQUIREMENTS, context.say));
-    const subnet = await validateSubnet(context.options.subnet ?? DEFAULT_SUBNET);
-    const fixtures = await loadFixtureDir(context.options.fixtures);
+    const subnet = await validateSubnet(context.options.subnet);
+    const fixtures = await loadFixtureDir(context.common.fixtures);
     await context.step('leftovers of killed runs checked', () => cleanStaleRuns(context.say));
     const layout = runLayout(context.runId);
     // The run's leak check comes from a started provider; a start that fails or is interrupted
@@ -71,7 +76,7 @@ export const localProvider: Provider = {
       logRoot: path.join(layout.dir, 'pod-logs'),
       logRootIsLocal: true,
       cgroupParent: layout.cgroupParent,
-      imageFor: imageMapper(context.options.appImage ?? node.appImage),
+      imageFor: imageMapper(context.common.appImage ?? node.appImage),
       undo: context.undo,
     });
     await context.step('fixture images present on the node', () =>
@@ -104,4 +109,4 @@ export const localProvider: Provider = {
     startedUp = true;
     return { targets: [target], leaks: () => node.leaks() };
   },
-};
+});

@@ -21,7 +21,8 @@ import { Microk8sShell, microk8sCtr } from '../../node/shells/microk8s-shell.ts'
 import type { TargetControls } from '../../target.ts';
 import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targets.ts';
 import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, sandboxImageFromContainerdToml, SNAP_DATA } from './microk8s-parsers.ts';
-import type { Provider, ProviderContext, StartedProvider } from '../provider.ts';
+import { defineProvider, type StartedProvider } from '../provider.ts';
+import { CLUSTER_OPTIONS } from '../cluster/cluster-options.ts';
 import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
 
 /** How long `microk8s status --wait-ready` may wait for the cluster (its --timeout, seconds). */
@@ -78,10 +79,11 @@ async function configuredSandboxImage(shell: NodeShell): Promise<{ image: string
   return undefined;
 }
 
-export const microk8sProvider: Provider = {
+export const microk8sProvider = defineProvider({
   name: 'microk8s',
   summary: 'the microk8s snap on this machine (runtime seen through microk8s ctr); needs root',
-  async start(context: ProviderContext): Promise<StartedProvider> {
+  options: { ...CLUSTER_OPTIONS },
+  async start(context): Promise<StartedProvider> {
     const { step } = context;
     requireRoot('the microk8s provider', "it reads the pods' /proc/<pid>/ns links, enters their network namespaces and reads the snap's containerd state", 'Run it with sudo.');
     const binary = microk8sBinary();
@@ -135,4 +137,4 @@ export const microk8sProvider: Provider = {
     };
     return startClusterTargets(context, access);
   },
-};
+});

@@ -4,8 +4,10 @@
  * containerd, bridge and subnet. Usage: node two-node-run.ts REPORT_DIR PARALLEL [GREP]
  */
 import { runCommand } from '../../../lib/cli/run-command.ts';
+import { readOptions } from '../../../lib/options.ts';
 import { localProvider } from '../../../lib/providers/local/local-provider.ts';
-import type { Provider } from '../../../lib/providers/provider.ts';
+import { CLUSTER_OPTIONS } from '../../../lib/providers/cluster/cluster-options.ts';
+import { defineProvider } from '../../../lib/providers/provider.ts';
 import { newRunId } from '../../../lib/runtime/run-dir.ts';
 
 const [reportDir, parallel, grep] = process.argv.slice(2);
@@ -14,21 +16,25 @@ if (!reportDir || !parallel) {
   process.exit(2);
 }
 
-const twoNodes: Provider = {
+const twoNodes = defineProvider({
   name: 'local-pair',
   summary: 'two embedded nodes (test only)',
+  // --parallel as the cluster providers declare it.
+  options: { parallel: CLUSTER_OPTIONS.parallel },
   async start(context) {
-    const first = await localProvider.start({ ...context, options: { ...context.options, subnet: '10.213.1.0/24' } });
+    const local = readOptions(localProvider.options, {});
+    const first = await localProvider.start({ ...context, options: { ...local, subnet: '10.213.1.0/24' } });
     // The second node is a second run directory: its own id, so its own bridge, network and cgroups.
-    const second = await localProvider.start({ ...context, runId: newRunId(), options: { ...context.options, subnet: '10.213.2.0/24' } });
+    const second = await localProvider.start({ ...context, runId: newRunId(), options: { ...local, subnet: '10.213.2.0/24' } });
     first.targets[0]!.info.nodeName = 'node-a';
     second.targets[0]!.info.nodeName = 'node-b';
     return {
       targets: [...first.targets, ...second.targets],
+      ...(context.options.parallel ? { parallel: context.options.parallel } : {}),
       leaks: async () => [...(await first.leaks()), ...(await second.leaks())],
     };
   },
-};
+});
 
-const code = await runCommand({ provider: 'local-pair', reportDir, parallel: Number(parallel), ...(grep ? { grep } : {}) }, { provider: twoNodes });
+const code = await runCommand({ common: { provider: twoNodes.name, reportDir, ...(grep ? { grep } : {}) }, provider: twoNodes.configure({ parallel }) });
 process.exit(code);
