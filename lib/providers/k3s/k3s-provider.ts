@@ -11,10 +11,11 @@ import { EnvironmentError, messageOf } from '../../errors.ts';
 import type { NodeShell } from '../../node/node-shell.ts';
 import { kubeConfigFromText } from '../common/kubeconfig-text.ts';
 import { TestcontainersExecShell } from '../../node/shells/testcontainers-exec-shell.ts';
-import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targets.ts';
+import { startClusterTargets } from '../cluster/cluster-targets.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
 import { text } from '../../options.ts';
 import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
+import type { ClusterAccess } from '../cluster/cluster-access.ts';
 
 /**
  * The image @testcontainers/k3s runs in its own tests (packages/modules/k3s/Dockerfile); the

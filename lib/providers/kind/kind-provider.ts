@@ -13,7 +13,7 @@ import { kubeConfigFromText } from '../common/kubeconfig-text.ts';
 import { ContainerExecShell } from '../../node/shells/container-exec-shell.ts';
 import type { NodeShell } from '../../node/node-shell.ts';
 import type { TargetControls } from '../../target.ts';
-import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targets.ts';
+import { startClusterTargets } from '../cluster/cluster-targets.ts';
 import { kindEngine } from './engine.ts';
 import { clusterNameProblem, KindCli } from './kind-cli.ts';
 import { listNodeContainers, type KindNodeContainer } from './node-containers.ts';
@@ -21,6 +21,7 @@ import { defineProvider, type StartedProvider } from '../provider.ts';
 import { flag, text } from '../../options.ts';
 import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
 import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
+import type { ClusterAccess } from '../cluster/cluster-access.ts';
 
 /** How long `kind create cluster` waits for the control plane (its --wait), and our own bound on the command. */
 const KIND_WAIT = '5m';

@@ -12,7 +12,7 @@ import { EnvironmentError, UsageError } from '../../errors.ts';
 import { KubeApi } from '../../kube/api.ts';
 import { checkApiServer, loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { isThisMachine, listNodes, type MachineIdentity, type NodeSummary } from '../../kube/nodes.ts';
-import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targets.ts';
+import { startClusterTargets } from '../cluster/cluster-targets.ts';
 import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
 import { thisMachine } from '../common/this-machine.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
@@ -20,6 +20,7 @@ import { flag, text } from '../../options.ts';
 import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
 import { ProbePods } from './probe-pods.ts';
+import type { ClusterAccess } from '../cluster/cluster-access.ts';
 
 /** The image the probe pod runs when --app-image is not given: busybox has sh, sleep and nsenter. */
 export const DEFAULT_PROBE_IMAGE = 'docker.io/library/busybox:1.36';

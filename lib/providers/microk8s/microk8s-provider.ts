@@ -19,11 +19,12 @@ import type { NodeShell } from '../../node/node-shell.ts';
 import type { RuntimeInspector } from '../../node/runtime-inspector.ts';
 import { Microk8sShell, microk8sCtr } from '../../node/shells/microk8s-shell.ts';
 import type { TargetControls } from '../../target.ts';
-import { startClusterTargets, type ClusterAccess } from '../cluster/cluster-targets.ts';
+import { startClusterTargets } from '../cluster/cluster-targets.ts';
 import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, sandboxImageFromContainerdToml, SNAP_DATA } from './microk8s-parsers.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
 import { CLUSTER_OPTIONS } from '../cluster/cluster-options.ts';
 import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
+import type { ClusterAccess } from '../cluster/cluster-access.ts';
 
 /** How long `microk8s status --wait-ready` may wait for the cluster (its --timeout, seconds). */
 export const READY_TIMEOUT_SECONDS = 180;

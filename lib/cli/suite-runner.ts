@@ -1,0 +1,112 @@
+/**
+ * Runs the suites (Mocha) on the targets a provider brought up: one after another, or with
+ * --parallel several at once, each in its own instance of the suite modules and inside the run
+ * context (lib/run-context.ts) that gives its checks their target and fixtures.
+ */
+import Mocha from 'mocha';
+import { pathToFileURL } from 'node:url';
+import { UsageError } from '../errors.ts';
+import { collectChecks } from '../report/collector.ts';
+import { ConsoleReporter } from '../report/console-reporter.ts';
+import type { TargetReport } from '../report/report.ts';
+import { runSuitesOn } from '../run-context.ts';
+import type { Target } from '../target.ts';
+import type { Interruption } from './interruption.ts';
+import { suiteFiles } from './suite-files.ts';
+
+/**
+ * Loads the suite files into `mocha` as new module instances (a query on their URL), doing what
+ * Mocha#loadFilesAsync does around each file. Mocha itself loads .ts files with require(), whose
+ * cache would hand every instance the same, already evaluated modules.
+ */
+async function loadFreshInstances(mocha: Mocha, files: string[], instance: number): Promise<void> {
+  for (const file of files) {
+    mocha.suite.emit('pre-require', globalThis, file, mocha);
+    const loaded: unknown = await import(`${pathToFileURL(file).href}?instance=${instance}`);
+    mocha.suite.emit('require', loaded, file, mocha);
+    mocha.suite.emit('post-require', globalThis, file, mocha);
+  }
+}
+
+/**
+ * Loads the suites into a Mocha of their own. Instance 0 is loaded at start to check --grep;
+ * with --parallel each further target gets instance n, whose suite modules are imported afresh
+ * (a query on their URL), so no two runs share a describe block's state. Sequential targets
+ * rerun instance 0 (cleanReferencesAfterRun(false)).
+ */
+export async function loadSuites(grep: string | undefined, instance = 0): Promise<Mocha> {
+  const mocha = new Mocha({ reporter: ConsoleReporter, timeout: 120_000, ...(grep ? { grep } : {}) });
+  if (instance === 0) {
+    for (const file of suiteFiles()) mocha.addFile(file);
+    await mocha.loadFilesAsync();
+  } else {
+    await loadFreshInstances(mocha, suiteFiles(), instance);
+  }
+  mocha.cleanReferencesAfterRun(false);
+  if (grep !== undefined) {
+    const pattern = new RegExp(grep);
+    const matching = (suite: Mocha.Suite): number =>
+      suite.tests.filter((test) => pattern.test(test.fullTitle())).length + suite.suites.reduce((sum, child) => sum + matching(child), 0);
+    if (matching(mocha.suite) === 0) {
+      throw new UsageError(`--grep ${grep} matches no check`, 'it is matched against each check\'s full title', 'Use a part of a title that `npm run conformance` prints.');
+    }
+  }
+  return mocha;
+}
+
+/** Runs the suites on one target; `prefix` marks every console line when runs overlap. */
+async function runSuites(mocha: Mocha, target: Target, fixturesDir: string, prefix: string, runners: Set<Mocha.Runner>, say: (line: string) => void): Promise<TargetReport> {
+  mocha.reporter(ConsoleReporter, { prefix });
+  const checks = await runSuitesOn(
+    { target, fixturesDir },
+    () =>
+      new Promise<TargetReport['checks']>((resolve) => {
+        const runner = mocha.run(() => {
+          runners.delete(runner);
+          resolve(collected);
+        });
+        const collected = collectChecks(runner, (line) => say(prefix + line));
+        runners.add(runner);
+      }),
+  );
+  return { info: target.info, checks };
+}
+
+/** Runs `work` on every item, at most `limit` at a time, keeping the items' order in the result. */
+async function inPool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+export interface SuiteRunOptions {
+  /** The suites loaded at start (instance 0), which also served to check --grep. */
+  mocha: Mocha;
+  grep: string | undefined;
+  fixturesDir: string;
+  /** How many targets may be checked at once (the started provider says). */
+  parallel: number;
+  interruption: Interruption;
+  say: (line: string) => void;
+}
+
+/** Runs the suites on every target, `parallel` at a time; one report part per target, in their order. */
+export async function checkTargets(targets: Target[], options: SuiteRunOptions): Promise<TargetReport[]> {
+  const parallel = Math.min(options.parallel, targets.length);
+  if (parallel > 1) options.say(`\n${targets.length} nodes, ${parallel} at a time: each line of a node's checks starts with [node name]`);
+  // Instance 0 serves every target when they run one after another; overlapping runs each need their own.
+  const instances = parallel > 1 ? [options.mocha, ...(await Promise.all(targets.slice(1).map((_, i) => loadSuites(options.grep, i + 1))))] : [options.mocha];
+  return inPool(targets, parallel, async (target, index) => {
+    options.interruption.check();
+    const prefix = parallel > 1 ? `[${target.info.nodeName}] ` : '';
+    options.say(`\n${prefix}target ${target.info.nodeName}: ${target.info.runtimeName} ${target.info.runtimeVersion}, sandbox image ${target.info.sandboxImage}`);
+    return runSuites(instances[parallel > 1 ? index : 0]!, target, options.fixturesDir, prefix, options.interruption.runners, options.say);
+  });
+}

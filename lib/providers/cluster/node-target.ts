@@ -1,0 +1,76 @@
+/**
+ * The Target of one opened cluster node: a kube PodDriver pinned to it, a NodeView over its shell
+ * and inspector, and TargetInfo from the Node object and the runtime's own facts.
+ */
+import type { KubeApi } from '../../kube/api.ts';
+import { splitRuntimeVersion } from '../../kube/nodes.ts';
+import { LABEL_POD_UID } from '../../labels.ts';
+import { currentSandbox, hasPodSandboxLister } from '../../node/runtime-facts.ts';
+import type { RuntimeInspector } from '../../node/runtime-inspector.ts';
+import { ShellNodeView } from '../../node/shell-node-view.ts';
+import { KubePodDriver, type NodeSandboxFinder } from '../../pods/kube-driver.ts';
+import type { Target } from '../../target.ts';
+import type { ProviderContext } from '../provider.ts';
+import type { ClusterAccess } from './cluster-access.ts';
+import { linksVisible, type NodeAccess } from './node-access.ts';
+
+/** Finds a pod's sandbox on a node: by CRI pod-uid label where the inspector lists sandboxes, else through a container. */
+export function sandboxFinder(inspector: RuntimeInspector, describe: string): NodeSandboxFinder {
+  return {
+    describe,
+    async currentSandbox(podUid, containerIds) {
+      if (hasPodSandboxLister(inspector)) {
+        const found = currentSandbox(await inspector.listPodSandboxes({ [LABEL_POD_UID]: podUid }));
+        return found ? { id: found.id, ready: found.state === 'ready' } : undefined;
+      }
+      for (const id of containerIds.filter(Boolean)) {
+        const container = await inspector.container(id);
+        if (container.state === 'gone' || !container.sandboxId) continue;
+        return { id: container.sandboxId, ready: (await inspector.sandbox(container.sandboxId)).state === 'ready' };
+      }
+      return undefined;
+    },
+  };
+}
+
+/** The target of one node, its pods' deletion registered with the run's undo. */
+export async function nodeTarget(context: ProviderContext<unknown>, api: KubeApi, access: ClusterAccess, namespace: string, { node, shell, inspector, facts }: NodeAccess): Promise<Target> {
+  const runtime = splitRuntimeVersion(node.containerRuntimeVersion);
+  const ipamDirs = facts?.ipamDirs ?? [];
+  const pods = new KubePodDriver({
+    api,
+    namespace,
+    nodeName: node.name,
+    runId: context.runId,
+    ...(context.common.appImage ? { appImage: context.common.appImage } : {}),
+    sandboxes: sandboxFinder(inspector, `${shell.describe ? `${shell.describe} ` : ''}runtime of node ${node.name}`),
+    undo: context.undo,
+  });
+  context.undo.push(`delete the run's pods on node ${node.name}`, () => pods.deleteAll());
+  const details: Record<string, string> = {
+    ...access.details,
+    namespace,
+    nodeShell: shell.describe || 'this machine',
+    containerRuntimeVersion: node.containerRuntimeVersion,
+    osImage: node.osImage,
+  };
+  if (facts?.sandboxImageSource) details['sandboxImageSource'] = facts.sandboxImageSource;
+  if (ipamDirs.length > 0) details['ipamDirs'] = ipamDirs.join(', ');
+  return {
+    info: {
+      provider: access.providerName,
+      nodeName: node.name,
+      runtimeName: facts?.runtimeName ?? runtime.name,
+      runtimeVersion: facts?.runtimeVersion ?? runtime.version,
+      runtimeApiVersion: facts?.runtimeApiVersion ?? 'unknown',
+      sandboxImage: facts?.sandboxImage ?? 'unknown (the runtime does not report it)',
+      kernel: node.kernelVersion,
+      kubeletVersion: node.kubeletVersion,
+      details,
+    },
+    capabilities: { kubelet: true, containerAttempts: false, ipamVisible: ipamDirs.length > 0, linksVisible: await linksVisible(shell) },
+    pods,
+    node: new ShellNodeView(inspector, shell, { ipamDirs }),
+    controls: access.controls?.(node.name, shell) ?? {},
+  };
+}
