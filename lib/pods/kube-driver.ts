@@ -36,7 +36,7 @@ export interface KubePodDriverOptions {
   namespace: string;
   nodeName: string;
   runId: string;
-  /** --app-image: replaces the fixtures' images. */
+  /** --app-image: runs wherever a fixture names the fixtures' app image (FIXTURE_APP_IMAGE). */
   appImage?: string;
   sandboxes: NodeSandboxFinder;
   undo: UndoStack;

@@ -2,10 +2,12 @@
  * A fixture's PodManifest -> the V1Pod the kube driver creates: in the run's namespace, pinned
  * to one node (spec.nodeName, so the scheduler is not involved and every node can be covered in
  * turn), labelled with the run id, with a unique name (a suite may run beside itself on another
- * node) and the app image rewritten when --app-image is given. Everything else the fixture says
+ * node) and the fixtures' app image replaced when --app-image is given, exactly as the CRI drivers
+ * replace it (imageMapper): any other image a fixture names runs as named. Everything else the fixture says
  * (namespaces, restart policy, grace period, commands) is passed through unchanged.
  */
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { imageMapper } from './fixtures.ts';
 import type { PodManifest } from './manifest.ts';
 import { LABEL_FIXTURE, LABEL_RUN } from '../labels.ts';
 
@@ -15,7 +17,7 @@ export interface KubePlacement {
   runId: string;
   /** Appended to the fixture's name: "trio" -> "trio-1a2b3". */
   nameSuffix: string;
-  /** --app-image: replaces every container's image. */
+  /** --app-image: runs wherever a fixture names the fixtures' app image (FIXTURE_APP_IMAGE). */
   appImage?: string;
 }
 
@@ -28,7 +30,8 @@ export interface KubePod {
 export function kubePodFor(fixture: PodManifest, placement: KubePlacement): KubePod {
   const name = `${fixture.metadata.name}-${placement.nameSuffix}`.slice(0, 63).replace(/-+$/, '');
   const labels = { ...fixture.metadata.labels, [LABEL_RUN]: placement.runId, [LABEL_FIXTURE]: fixture.metadata.name };
-  const containers = fixture.spec.containers.map((container) => ({ ...container, image: placement.appImage ?? container.image }));
+  const imageFor = placement.appImage ? imageMapper(placement.appImage) : (image: string) => image;
+  const containers = fixture.spec.containers.map((container) => ({ ...container, image: imageFor(container.image) }));
   const manifest: PodManifest = {
     ...fixture,
     metadata: { ...fixture.metadata, name, namespace: placement.namespace, labels },

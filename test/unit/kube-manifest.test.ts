@@ -1,4 +1,4 @@
-/** Fixture -> V1Pod for the kube driver: pinned, labelled, unique, image rewritten, the rest passed through. */
+/** Fixture -> V1Pod for the kube driver: pinned, labelled, unique, the fixtures' app image replaced, the rest passed through. */
 import { expect } from 'chai';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,7 @@ describe('kube manifest (fixture -> V1Pod)', function () {
     expect(trio.metadata.name, 'the fixture itself is not changed').to.equal('trio');
   });
 
-  it('rewrites every image with --app-image and passes namespace flags through', async function () {
+  it("rewrites the fixtures' app image with --app-image, as the CRI drivers do, and passes namespace flags through", async function () {
     const exits = await loadPodManifest(path.join(fixtures, 'exits.yaml'));
     exits.spec.shareProcessNamespace = true;
     exits.spec.hostIPC = false;
@@ -39,6 +39,14 @@ describe('kube manifest (fixture -> V1Pod)', function () {
     expect(new Set(manifest.spec.containers.map((c) => c.image))).to.deep.equal(new Set(['registry.local/busybox:1']));
     expect(body.spec).to.deep.include({ shareProcessNamespace: true, hostIPC: false, restartPolicy: 'Never' });
     expect(body.spec).to.not.have.property('hostNetwork');
+  });
+
+  it('leaves an image that is not the fixtures\' app image as the fixture names it', async function () {
+    const trio = await loadPodManifest(path.join(fixtures, 'trio.yaml'));
+    trio.spec.containers[1]!.image = 'registry.local/other:2';
+    const { manifest, body } = kubePodFor(trio, { namespace: 'ns', nodeName: 'n1', runId: 'r', nameSuffix: 'x', appImage: 'registry.local/busybox:1' });
+    expect(body.spec?.containers.map((c) => c.image)).to.deep.equal(['registry.local/busybox:1', 'registry.local/other:2', 'registry.local/busybox:1']);
+    expect(manifest.spec.containers.map((c) => c.image)).to.deep.equal(['registry.local/busybox:1', 'registry.local/other:2', 'registry.local/busybox:1']);
   });
 
   it('keeps names within a DNS label', async function () {
