@@ -5,13 +5,14 @@
  */
 import type Mocha from 'mocha';
 import type { UndoStack } from '../cleanup/undo-stack.ts';
+import { interruptedBy } from '../report/report.ts';
 
 export const EXIT_INTERRUPTED = 130;
 
 /** Thrown by whatever was about to start after a signal came. */
 export class Interrupted extends Error {
   constructor(signal: string) {
-    super(`interrupted by ${signal}`);
+    super(interruptedBy(signal));
     this.name = 'Interrupted';
   }
 }
@@ -55,6 +56,6 @@ export class Interruption {
 
   /** "interrupted by SIGINT", or undefined while no signal came. */
   get reason(): string | undefined {
-    return this.signal ? `interrupted by ${this.signal}` : undefined;
+    return this.signal ? interruptedBy(this.signal) : undefined;
   }
 }

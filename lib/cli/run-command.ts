@@ -9,7 +9,7 @@ import { isUserFacing, messageOf } from '../errors.ts';
 import { DEFAULT_FIXTURES_DIR } from '../pods/fixtures.ts';
 import type { StartedProvider } from '../providers/provider.ts';
 import { writeDerivedReports } from '../report/outputs.ts';
-import { summarize, writeReport, REPORT_SCHEMA_VERSION, type Report, type TargetReport } from '../report/report.ts';
+import { interruptionPrefix, summarize, writeReport, REPORT_SCHEMA_VERSION, type Report, type TargetReport } from '../report/report.ts';
 import { newRunId } from '../runtime/run-dir.ts';
 import { EXIT_INTERRUPTED, Interrupted, Interruption } from './interruption.ts';
 import { packageVersion } from './package-info.ts';
@@ -108,8 +108,9 @@ async function writeReports(report: Report, reportDir: string): Promise<void> {
   await writeDerivedReports(report, reportDir);
   say(`\nreport: ${reportFile}`);
   const { passed, failed, skipped } = report.summary;
-  // The closing line has the plain form CI log readers count: "word: N passed, N failed[, N skipped]".
-  say(`conformance: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  // The closing line has the plain form CI log readers count: "word: N passed, N failed[, N skipped]",
+  // and says first when a signal cut the run short: "conformance: interrupted by SIGINT: 3 passed, 0 failed".
+  say(`conformance: ${interruptionPrefix(report)}${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 }
 
 function exitCodeOf(report: Report, outcome: Outcome, interruption: Interruption): number {

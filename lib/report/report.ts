@@ -46,6 +46,20 @@ export interface Report {
   aborted?: string;
 }
 
+/** What `aborted` says when a signal stopped the run. */
+export function interruptedBy(signal: string): string {
+  return `interrupted by ${signal}`;
+}
+
+/**
+ * What the closing lines (the console's last line, summary.md's headline) put before the counts:
+ * "interrupted by SIGINT: " when a signal stopped the run, so a cut-short run never reads like a
+ * green one; '' otherwise.
+ */
+export function interruptionPrefix(report: Pick<Report, 'aborted'>): string {
+  return report.aborted?.startsWith(interruptedBy('')) ? `${report.aborted}: ` : '';
+}
+
 export function summarize(targets: TargetReport[]): Report['summary'] {
   const summary = { passed: 0, failed: 0, skipped: 0 };
   for (const target of targets) for (const check of target.checks) summary[check.status]++;

@@ -4,7 +4,7 @@
  * their error and evidence, skipped checks with their reasons, teardown problems and leaks.
  * Every check's one-line evidence follows, folded, for the case where all passed but someone asks why.
  */
-import type { CheckResult, Report, TargetReport } from './report.ts';
+import { interruptionPrefix, type CheckResult, type Report, type TargetReport } from './report.ts';
 import { describeDrift, sandboxImageDrift } from './sandbox-image-drift.ts';
 
 /** A table cell: pipes escaped, line breaks as <br>, so a message cannot break the table. */
@@ -34,7 +34,7 @@ function headline(report: Report): string {
   const ok = failed === 0 && !report.aborted && leaks.length === 0 && undoFailures.length === 0 && passed > 0;
   const parts = [`${passed} passed`, `${failed} failed`, `${skipped} skipped`];
   if (leaks.length > 0) parts.push(`${leaks.length} leaked`);
-  return `# ${ok ? '✅' : '❌'} pause-conformance: ${parts.join(', ')}`;
+  return `# ${ok ? '✅' : '❌'} pause-conformance: ${interruptionPrefix(report)}${parts.join(', ')}`;
 }
 
 function targetSection(target: TargetReport, multiTarget: boolean): string[] {

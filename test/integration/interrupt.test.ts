@@ -60,6 +60,10 @@ describe('interrupted runs leave nothing behind', function () {
       const report = JSON.parse(await readFile(path.join(reportDir, 'report.json'), 'utf8')) as { runId: string; aborted?: string };
       expect(report.runId).to.equal(runId);
       expect(report.aborted).to.equal(`interrupted by ${point.signal}`);
+      // The closing lines say so: an interrupted run must not read like a green one.
+      expect(run.lines.findLast((line) => line.startsWith('conformance: ')), context).to.match(new RegExp(`^conformance: interrupted by ${point.signal}: \\d+ passed, \\d+ failed`));
+      const summary = await readFile(path.join(reportDir, 'summary.md'), 'utf8');
+      expect(summary.split('\n')[0]).to.match(new RegExp(`^# ❌ pause-conformance: interrupted by ${point.signal}: \\d+ passed, \\d+ failed, \\d+ skipped`));
     });
   }
 

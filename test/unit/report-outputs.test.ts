@@ -108,6 +108,8 @@ describe('derived reports (junit.xml, summary.md, lifecycle.svg)', function () {
     const failed = report.targets[0]!.checks.find((c) => c.status === 'failed')!;
     const skipped = report.targets[0]!.checks.find((c) => c.status === 'skipped')!;
     expect(summary.split('\n')[0]).to.equal('# ❌ pause-conformance: 24 passed, 1 failed, 1 skipped');
+    await writeDerivedReports({ ...report, aborted: 'interrupted by SIGINT' }, dir, {});
+    expect((await readFile(path.join(dir, 'summary.md'), 'utf8')).split('\n')[0], 'an interrupted run').to.equal('# ❌ pause-conformance: interrupted by SIGINT: 24 passed, 1 failed, 1 skipped');
     expect(summary).to.include(`| sandbox image | \`${report.targets[0]!.info.sandboxImage}\``);
     expect(summary).to.include('| Suite | Passed | Failed | Skipped | Time in checks |');
     expect(summary).to.match(new RegExp(`^\\| ❌ ${failed.suite.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\| 3 \\| \\*\\*1\\*\\* \\| 0 \\|`, 'm'));
