@@ -2,8 +2,8 @@
  * CtrInspector against a real containerd: the embedded node (private containerd 1.6, real ctr,
  * real pods made by the CRI driver). What it reads through ctr must match what the same runtime
  * answers over CRI gRPC (CriInspector), field by field, for a running sandbox, running and exited
- * containers, and after the pod is deleted. Needs root (containerd, overlays, netns); without
- * root the block says so and skips.
+ * containers, and after the pod is deleted. An integration test: it starts a real containerd.
+ * Needs root (containerd, overlays, netns); without root the block says so and skips.
  */
 import { expect } from 'chai';
 import path from 'node:path';
