@@ -1,4 +1,4 @@
-/** Providers by name. A new provider is one folder in lib/providers/ and one line here. */
+/** Providers by name. A new provider is one folder in lib/providers/ and one entry in this list (with its import). */
 import { UsageError } from '../errors.ts';
 import { criProvider } from './cri/cri-provider.ts';
 import { k3sProvider } from './k3s/k3s-provider.ts';
@@ -9,10 +9,6 @@ import { microk8sProvider } from './microk8s/microk8s-provider.ts';
 import type { Provider } from './provider.ts';
 
 const providers: Provider[] = [localProvider, criProvider, kindProvider, microk8sProvider, k3sProvider, kubeconfigProvider];
-
-export function providerNames(): string[] {
-  return providers.map((provider) => provider.name);
-}
 
 export function allProviders(): Provider[] {
   return [...providers];
