@@ -70,7 +70,7 @@ describe('run options', function () {
 
   it('run --help lists each provider with the options it takes under it', function () {
     const expected: Record<string, string[]> = {
-      local: ['--subnet', '--sandbox-image-tar'],
+      local: ['--subnet', '--sandbox-image-tar', '--runtime', '--oci-runtime', '--runtime-cache', '--debian-mirror'],
       cri: ['--cri-endpoint'],
       kind: ['--cluster-name', '--node-image', '--kind-config', '--reuse', '--keep', '--nodes', '--parallel', '--cri-endpoint'],
       microk8s: ['--nodes', '--parallel'],
