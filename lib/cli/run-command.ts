@@ -22,7 +22,7 @@ export const EXIT_CHECK_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 /** One run under way: what it made (undo), what it did (steps), and whether a signal stopped it. */
-interface RunState {
+export interface RunState {
   runId: string;
   startedAt: Date;
   undo: UndoStack;
@@ -41,7 +41,7 @@ interface Outcome {
 }
 
 /** A bring-up step, printed with its duration and kept for the report; none starts after a signal. */
-function stepRecorder(state: RunState): <T>(title: string, work: () => Promise<T>) => Promise<T> {
+export function stepRecorder(state: RunState): <T>(title: string, work: () => Promise<T>) => Promise<T> {
   return async (title, work) => {
     state.interruption.check();
     const t0 = Date.now();
@@ -90,7 +90,7 @@ async function bringUpAndCheck(request: RunRequest, state: RunState, mocha: Moch
 }
 
 /** Undoes everything the run made, newest first, then asks the provider what is still there. */
-async function tearDown(state: RunState, started: StartedProvider | undefined): Promise<{ undoFailures: UndoFailure[]; leaks: string[] }> {
+export async function tearDown(state: RunState, started: StartedProvider | undefined): Promise<{ undoFailures: UndoFailure[]; leaks: string[] }> {
   say('\nteardown');
   const undoFailures = await state.undo.unwind();
   for (const failure of undoFailures) say(`  ✗ ${failure.label}: ${failure.error}`);

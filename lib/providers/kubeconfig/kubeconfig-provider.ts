@@ -16,7 +16,8 @@ import { startClusterTargets } from '../cluster/cluster-targets.ts';
 import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
 import { thisMachine } from '../common/this-machine.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
-import { flag, text } from '../../options.ts';
+import { commandWords, flag, text, value } from '../../options.ts';
+import { runOperatorUpgrade, shimsOnNode } from '../../upgrade/operator-upgrade.ts';
 import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
 import { ProbePods } from './probe-pods.ts';
@@ -73,6 +74,7 @@ export const kubeconfigProvider = defineProvider({
     context: text('NAME', 'the context to use (default: the current one)'),
     nodeShell: text('local|probe', 'how to see the node: local (this machine is the node) or probe (a privileged pod on it)'),
     allowPrivilegedProbe: flag('allow the privileged node-probe pod (opt-in)'),
+    upgradeCommand: value('COMMAND', "`upgrade` only: the operator's in-place runtime upgrade, run on the node through the node shell (split into words, no shell)", commandWords),
     ...CRICTL_OPTIONS,
     ...CLUSTER_OPTIONS,
   },
@@ -98,6 +100,13 @@ export const kubeconfigProvider = defineProvider({
         ...criEndpoint,
         defaultNode: node.name,
         details,
+        // `pause-conformance upgrade`: the operator's command, and the node's shims by their -id (ps).
+        controls: (nodeName, nodeShell) => ({
+          runtimeShims: () => shimsOnNode(nodeShell),
+          ...(options.upgradeCommand
+            ? { upgradeRuntime: () => runOperatorUpgrade({ node: nodeName, shell: nodeShell, command: options.upgradeCommand!, probe: ['crictl', ...(options.criEndpoint ? ['--runtime-endpoint', options.criEndpoint] : []), 'version'] }) }
+            : {}),
+        }),
         nodeShell: async (nodeName) => {
           if (nodeName !== node.name) {
             throw new UsageError(`--node-shell local sees only this machine (node ${node.name})`, `--nodes ${options.nodes} also selects node ${nodeName}`, 'Select only this node, or use --node-shell probe --allow-privileged-probe for the others.');
