@@ -3,7 +3,9 @@
 # Idempotent: installs only what is missing. The run itself does the same when it can; CI calls
 # this first so that a missing package fails here, with apt's own message.
 set -euo pipefail
-packages=(containerd runc containernetworking-plugins catatonit busybox-static iproute2)
+# crun: the OCI runtime of the runc -> crun upgrade check. apt-get and dpkg-deb (always there)
+# fetch and unpack containerd 1.7/2.1 into the harness's own cache (lib/runtime/runtime-cache.ts).
+packages=(containerd runc crun containernetworking-plugins catatonit busybox-static iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -11,7 +13,7 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "ci/bootstrap: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "ci/bootstrap: system packages present (${packages[*]})"

@@ -72,7 +72,7 @@ export async function upgradeStepCheck(target: Target, marks: UpgradeMarks): Pro
     ev['shimsBefore'] = shimsBefore.map((shim) => ({ pid: shim.pid, sandboxId: shim.sandboxId, binary: shim.binary ?? null }));
     ev['shimsAfter'] = shimsAfter.map((shim) => ({ pid: shim.pid, sandboxId: shim.sandboxId, binary: shim.binary ?? null }));
     ev['timings'] = { downMs: result.downMs, ...(result.stopMs !== undefined ? { stopMs: result.stopMs } : {}), ...(result.startMs !== undefined ? { startMs: result.startMs } : {}) };
-    ev['summary'] = `${result.from} -> ${result.to}: down ${result.downMs} ms${result.stopMs !== undefined ? ` (stop ${result.stopMs} ms, start ${result.startMs} ms)` : ''}; ${kept.length}/${shimsBefore.length} shims of the witnesses still running`;
+    ev['summary'] = `${result.from} -> ${result.to}: down ${result.downMs} ms${result.stopMs !== undefined ? ` (stop ${result.stopMs} ms, start ${result.startMs} ms)` : ''}; ${kept.length}/${shimsBefore.length} shims still running`;
     const problems: string[] = [];
     if (target.controls.runtimeShims && kept.length !== shimsBefore.length) problems.push(`${shimsBefore.length - kept.length} of ${shimsBefore.length} shims did not survive the stop of the old runtime`);
     return problems;

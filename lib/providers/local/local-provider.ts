@@ -84,7 +84,7 @@ async function describeRuntime(info: TargetInfo, client: CriClient, runtime: Run
 }
 
 function runtimeLabel(info: TargetInfo, runtime: RuntimeInUse): string {
-  return `${runtime.containerd.release.choice} (${info.runtimeName} ${info.runtimeVersion}, config version ${runtime.containerd.release.configVersion}), ${runtime.oci.choice}`;
+  return `${runtime.containerd.release.choice} (${info.runtimeName} ${info.runtimeVersion}, config version ${runtime.containerd.release.configVersion}), ${runtime.oci.version.split(' (')[0]}`;
 }
 
 export const localProvider = defineProvider({
