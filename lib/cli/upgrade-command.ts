@@ -18,7 +18,7 @@ import type { StartedProvider } from '../providers/provider.ts';
 import { diffReports } from '../report/diff.ts';
 import { formatDiff } from '../report/diff-text.ts';
 import { writeDerivedReports } from '../report/outputs.ts';
-import { interruptionPrefix, summarize, writeReport, REPORT_SCHEMA_VERSION, type CheckResult, type Report, type TargetReport } from '../report/report.ts';
+import { interruptionPrefix, summarize, writeReport, type CheckResult, type Report, type TargetReport } from '../report/report.ts';
 import type { UpgradeReport, UpgradeSection, WitnessRow } from '../report/upgrade-section.ts';
 import { newRunId } from '../runtime/run-dir.ts';
 import type { Target, TargetInfo } from '../target.ts';
@@ -26,8 +26,7 @@ import { breakageCheck, keptCheck, newAttemptCheck, notRecreatedCheck, teardownC
 import { assessUpgradePath } from '../upgrade/upgrade-path.ts';
 import { makeWitness, witnessFacts, WITNESSES, type Witness, type WitnessObservation } from '../upgrade/witnesses.ts';
 import { EXIT_INTERRUPTED, Interrupted, Interruption } from './interruption.ts';
-import { packageVersion } from './package-info.ts';
-import { EXIT_CHECK_FAILED, EXIT_PASSED, EXIT_USAGE, stepRecorder, tearDown, type RunState } from './run-command.ts';
+import { EXIT_CHECK_FAILED, EXIT_PASSED, EXIT_USAGE, reportOf, stepRecorder, tearDown, type RunState } from './run-command.ts';
 import { say } from './say.ts';
 import { checkTargets, loadSuites } from './suite-runner.ts';
 import type { UpgradeRequest } from './upgrade-options.ts';
@@ -183,19 +182,7 @@ export async function upgradeCommand(request: UpgradeRequest): Promise<number> {
     const aborted = outcome.aborted ?? state.interruption.reason;
     const upgradeTarget: TargetReport[] = outcome.upgradeChecks.length > 0 ? [{ info: outcome.upgradeInfo ?? outcome.after[0]?.info ?? outcome.before[0]!.info, checks: outcome.upgradeChecks, phase: 'upgrade' }] : [];
     const targets = [...outcome.before, ...upgradeTarget, ...outcome.after];
-    const base: Report = {
-      schemaVersion: REPORT_SCHEMA_VERSION,
-      tool: { name: 'pause-conformance', version: packageVersion(), node: process.version },
-      runId: state.runId,
-      provider: request.provider.name,
-      startedAt: state.startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      steps: state.steps,
-      targets,
-      summary: summarize(targets),
-      teardown,
-      ...(aborted ? { aborted } : {}),
-    };
+    const base = reportOf(state, request.provider.name, targets, teardown, aborted);
     const beforeReport = phaseReport(base, outcome.before, { undoFailures: [], leaks: [] });
     const afterReport = phaseReport(base, outcome.after, teardown);
     const diff = outcome.before.length > 0 && outcome.after.length > 0 ? diffReports(beforeReport, afterReport) : undefined;

@@ -118,7 +118,7 @@ export function renderLifecycleSvg(report: Report): string {
       const width = Math.max(2, (upgradeTo !== undefined ? x(upgradeTo - start) : ux + 2) - ux);
       const laneEnd = BLOCK_TOP + timeline.events.length * LANE - 4;
       block.ele('rect', { class: 'upgrade', x: String(ux), y: '18', width: String(width), height: String(laneEnd - 18), fill: UPGRADE_COLOR, 'fill-opacity': '0.18', stroke: UPGRADE_COLOR, 'stroke-dasharray': '2 2' });
-      block.ele('text', { x: String(ux + width + 3), y: '16', fill: UPGRADE_COLOR, 'font-size': '11' }).txt(`runtime upgrade (${upgradeTo !== undefined ? `${upgradeTo - upgradeFrom} ms` : 'did not finish'})`);
+      block.ele('text', { x: String(ux), y: String(laneEnd + 14), fill: UPGRADE_COLOR, 'font-size': '11' }).txt(`runtime upgrade (${upgradeTo !== undefined ? `${upgradeTo - upgradeFrom} ms` : 'did not finish'})`);
     }
     if (deleteMs !== undefined) {
       const dx = String(x(deleteMs - start));

@@ -21,8 +21,8 @@ export const TIMELINE_EVENTS: Record<string, string> = {
   shimGone: 'shim gone',
   upgradeStarted: 'old runtime stopped (upgrade)',
   upgradeDone: 'new runtime answering',
-  containerRestarted: 'container restarted in the old sandbox',
-  runtimeRestarted: 'new runtime restarted once more',
+  containerRestarted: 'container restarted',
+  runtimeRestarted: 'runtime restarted again',
 };
 
 /** Events that mark the runtime upgrade on a witness's line (lifecycle.svg shades the span between). */

@@ -39,34 +39,40 @@ function lit(value: string): string {
   return `'${value}'`;
 }
 
-function renderVersion2(input: ContainerdConfigInput): string {
-  const { layout } = input;
-  const cri = '[plugins."io.containerd.grpc.v1.cri"';
+/** The part both versions share: paths, sockets, logging, the opt dir; `quote` is each version's string style. */
+function topLevel(version: 2 | 3, layout: RunLayout, quote: (value: string) => string, snapshotters: string[], why: string): string {
+  const disabled = snapshotters.map((name) => quote(`io.containerd.snapshotter.v1.${name}`)).join(', ');
   return `# Written by pause-conformance for one run; removed with the run directory.
-version = 2
-root = ${str(layout.root)}
-state = ${str(layout.state)}
-# Snapshotters that cannot work here only slow start-up with errors.
-disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+version = ${version}
+root = ${quote(layout.root)}
+state = ${quote(layout.state)}
+# ${why}
+disabled_plugins = [${disabled}]
 
 [grpc]
-  address = ${str(layout.socket)}
+  address = ${quote(layout.socket)}
   uid = 0
   gid = 0
 
 [ttrpc]
-  address = ${str(layout.socket + '.ttrpc')}
+  address = ${quote(layout.socket + '.ttrpc')}
 
 [debug]
-  address = ""
-  level = "info"
+  address = ${quote('')}
+  level = ${quote('info')}
 
 [metrics]
-  address = ""
+  address = ${quote('')}
 
 [plugins."io.containerd.internal.v1.opt"]
-  path = ${str(layout.opt)}
-${input.hasNri ? `
+  path = ${quote(layout.opt)}
+`;
+}
+
+function renderVersion2(input: ContainerdConfigInput): string {
+  const { layout } = input;
+  const cri = '[plugins."io.containerd.grpc.v1.cri"';
+  return `${topLevel(2, layout, str, ['btrfs', 'zfs', 'devmapper', 'aufs'], 'Snapshotters that cannot work here only slow start-up with errors.')}${input.hasNri ? `
 # NRI would listen on the machine-wide /var/run/nri/nri.sock; off (also 1.7's default, said anyway).
 [plugins."io.containerd.nri.v1.nri"]
   disable = true
@@ -113,31 +119,7 @@ function renderVersion3(input: ContainerdConfigInput): string {
   const images = "[plugins.'io.containerd.cri.v1.images'";
   // Keys from containerd v2.1.9 docs/cri/config.md; `containerd config migrate` of the version 2
   // file above gives the same ones (research containerd-2.1 FINDINGS.md §2).
-  return `# Written by pause-conformance for one run; removed with the run directory.
-version = 3
-root = ${lit(layout.root)}
-state = ${lit(layout.state)}
-# Snapshotters that cannot work here only slow start-up with errors (aufs no longer exists in 2.x).
-disabled_plugins = ['io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper', 'io.containerd.snapshotter.v1.blockfile', 'io.containerd.snapshotter.v1.erofs']
-
-[grpc]
-  address = ${lit(layout.socket)}
-  uid = 0
-  gid = 0
-
-[ttrpc]
-  address = ${lit(layout.socket + '.ttrpc')}
-
-[debug]
-  address = ''
-  level = 'info'
-
-[metrics]
-  address = ''
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = ${lit(layout.opt)}
-
+  return `${topLevel(3, layout, lit, ['btrfs', 'zfs', 'devmapper', 'blockfile', 'erofs'], 'Snapshotters that cannot work here only slow start-up with errors (aufs no longer exists in 2.x).')}
 # NRI is on by default in 2.x and listens on the machine-wide /var/run/nri/nri.sock.
 [plugins.'io.containerd.nri.v1.nri']
   disable = true

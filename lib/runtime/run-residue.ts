@@ -225,7 +225,8 @@ export function describeResidue(residue: Residue): string[] {
   const shimPids = new Set(residue.shims.map((shim) => shim.pid));
   return [
     ...residue.shims.map(describeShim),
-    ...residue.processes.filter((p) => !shimPids.has(p.pid)).map((p) => `process ${p.pid} (${p.command.slice(0, 120)})`),
+    // Long enough for a cached containerd's path and its --config in the run directory.
+    ...residue.processes.filter((p) => !shimPids.has(p.pid)).map((p) => `process ${p.pid} (${p.command.slice(0, 240)})`),
     ...residue.mounts.map((m) => `mount ${m}`),
     ...residue.links.map((l) => `link ${l}`),
     ...residue.cniCache.map((f) => `CNI cache ${f}`),

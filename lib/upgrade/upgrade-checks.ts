@@ -196,15 +196,6 @@ export async function teardownCheck(target: Target, witness: Witness, marks: Upg
     const appPids = [...new Set([...witness.before.containers, ...last.containers].map((c) => c.pid).filter((pid): pid is number => !!pid))];
     const netnsPath = witness.before.netnsPath;
     const ip = witness.before.ip;
-    const problems: string[] = [];
-    const calledAt = Date.now();
-    let returnedAt: number | undefined;
-    try {
-      const deleted = await target.pods.delete(witness.pod);
-      returnedAt = deleted.returnedAtMs;
-    } catch (error) {
-      problems.push(`delete failed: ${messageOf(error)}`);
-    }
     const gone: Record<string, number> = {};
     const conditions: Record<string, () => Promise<boolean>> = {
       pauseGone: async () => { for (const pid of pausePids) if (await node.processAlive(pid)) return false; return true; },
@@ -215,18 +206,30 @@ export async function teardownCheck(target: Target, witness: Witness, marks: Upg
     if (ip && target.capabilities.ipamVisible) conditions['ipReleased'] = async () => (await node.ipAllocated(ip)) !== true;
     const shims = target.controls.runtimeShims;
     if (shims) conditions['shimGone'] = async () => !(await shims()).some((shim) => shim.sandboxId === witness.pod.sandboxId);
+    // What was gone before the delete (after a rollback: pause and the containers) is said so, not timed from it.
+    const goneBeforeDelete: string[] = [];
+    for (const [name, isGone] of Object.entries(conditions)) if (await isGone()) goneBeforeDelete.push(name);
+    const problems: string[] = [];
+    const calledAt = Date.now();
+    let returnedAt: number | undefined;
+    try {
+      const deleted = await target.pods.delete(witness.pod);
+      returnedAt = deleted.returnedAtMs;
+    } catch (error) {
+      problems.push(`delete failed: ${messageOf(error)}`);
+    }
     const left = await pollUntil(
       async () => {
         const remaining: string[] = [];
         for (const [name, isGone] of Object.entries(conditions)) {
-          if (gone[name] !== undefined) continue;
+          if (gone[name] !== undefined || goneBeforeDelete.includes(name)) continue;
           if (await isGone()) gone[name] = Date.now();
           else remaining.push(name);
         }
         return remaining.length === 0 ? { done: true, value: [] as string[] } : { done: false, seen: remaining.join(', ') };
       },
       { awaited: `witness ${witness.spec.name} torn down`, timeoutMs: TEARDOWN_WAIT_MS, intervalMs: 50 },
-    ).catch(() => Object.keys(conditions).filter((name) => gone[name] === undefined));
+    ).catch(() => Object.keys(conditions).filter((name) => gone[name] === undefined && !goneBeforeDelete.includes(name)));
     const shimsLeft = shims && left.includes('shimGone') ? (await shims()).filter((shim) => shim.sandboxId === witness.pod.sandboxId) : [];
     for (const name of left) {
       if (name === 'shimGone') problems.push(`shim ${shimsLeft.map((shim) => `pid ${shim.pid} (${shim.binary ?? 'binary unknown'})`).join(', ')} of sandbox ${witness.pod.sandboxId} still running ${TEARDOWN_WAIT_MS / 1000} s after the delete`);
@@ -239,16 +242,18 @@ export async function teardownCheck(target: Target, witness: Witness, marks: Upg
     if (!shims) notChecked['shim'] = 'this target cannot list the runtime\'s shims';
     ev['checked'] = { pausePids, appPids, netnsPath: netnsPath ?? null, veth: witness.veth ? { ifindex: witness.veth.ifindex, name: witness.veth.name ?? null } : null, ip: ip ?? null, sandboxId: witness.pod.sandboxId };
     ev['notChecked'] = notChecked;
+    ev['goneBeforeDelete'] = goneBeforeDelete;
     ev['left'] = left;
     const timings: Record<string, number> = {};
     for (const [name, at] of Object.entries(gone)) timings[`${name}Ms`] = at - calledAt;
     if (returnedAt) timings['deleteReturnedMs'] = returnedAt - calledAt;
     ev['timings'] = timings;
     const events: Record<string, number> = { created: witness.pod.createdAtMs, ready: witness.pod.readyAtMs, deleteCalled: calledAt, ...gone };
-    for (const [name, at] of Object.entries(marks)) if (typeof at === 'number') events[name] = at;
+    // The upgrade and the runtime's restart happened under every witness; a container restart only in its own.
+    for (const [name, at] of Object.entries(marks)) if (typeof at === 'number' && (name !== 'containerRestarted' || witness.spec.restartedContainer)) events[name] = at;
     if (returnedAt) events['deleteReturned'] = returnedAt;
     ev['timeline'] = timelineEvidence(`witness ${witness.spec.name}`, events);
-    ev['summary'] = problems.length === 0 ? `${Object.keys(gone).join(', ')} within ${Math.max(0, ...Object.values(gone).map((at) => at - calledAt))} ms of the delete${Object.keys(notChecked).length ? `; not checked: ${Object.entries(notChecked).map(([k, v]) => `${k} (${v})`).join(', ')}` : ''}` : problems.join('; ');
+    ev['summary'] = problems.length === 0 ? `${goneBeforeDelete.length ? `already gone before the delete: ${goneBeforeDelete.join(', ')}; ` : ''}${Object.keys(gone).join(', ')} within ${Math.max(0, ...Object.values(gone).map((at) => at - calledAt))} ms of the delete${Object.keys(notChecked).length ? `; not checked: ${Object.entries(notChecked).map(([k, v]) => `${k} (${v})`).join(', ')}` : ''}` : problems.join('; ');
     return problems;
   });
 }
