@@ -27,7 +27,7 @@ const quiet = (): void => undefined;
 
 function line(label: string, samples: number[]): string {
   const s = stats(samples);
-  return `${label.padEnd(44)} ${String(round(s.median)).padStart(6)} ms  (${round(s.min)}-${round(s.max)}, n=${s.n})`;
+  return `${label.padEnd(52)} ${String(round(s.median)).padStart(6)} ms  (${round(s.min)}-${round(s.max)}, n=${s.n})`;
 }
 
 for (const choice of CONTAINERD_CHOICES) {
