@@ -18,10 +18,12 @@ import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
 import type { ClusterAccess } from '../cluster/cluster-access.ts';
 
 /**
- * The image @testcontainers/k3s runs in its own tests (packages/modules/k3s/Dockerfile); the
- * module itself has no default. --k3s-image picks another.
+ * The image @testcontainers/k3s 12.1.0 runs in its own tests: line 1 of
+ * packages/modules/k3s/Dockerfile at its release commit 457707f3 ("v12.1.0") is
+ * `FROM rancher/k3s:v1.36.2-k3s1`. The module itself has no default (its constructor takes the
+ * image), and its npm tarball does not ship that Dockerfile. --k3s-image picks another.
  */
-export const DEFAULT_K3S_IMAGE = 'rancher/k3s:v1.37.1-k3s1';
+export const DEFAULT_K3S_IMAGE = 'rancher/k3s:v1.36.2-k3s1';
 
 /** One line when testcontainers finds no Docker-compatible engine to talk to. */
 export async function requireContainerRuntime(): Promise<string> {
