@@ -49,14 +49,19 @@ async function microk8s(binary: string, args: string[], timeoutMs: number): Prom
   return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? 1 };
 }
 
-/** One line for a `microk8s status` that is not "running". */
-export function statusError(output: string, timeoutSeconds = READY_TIMEOUT_SECONDS): EnvironmentError | undefined {
-  const parsed = parseMicrok8sStatus(output);
+/** One line for a `microk8s status` that is not "running" with exit 0. */
+export function statusError(output: string, exitCode: number, timeoutSeconds = READY_TIMEOUT_SECONDS): EnvironmentError | undefined {
+  const parsed = parseMicrok8sStatus(output, exitCode);
   // The snap's lines end in a period; the message adds its own.
   const status = { ...parsed, line: parsed.line.replace(/\.+$/, '') };
+  if (status.unexpectedExit !== undefined) {
+    return new EnvironmentError('microk8s status contradicts itself', `it printed "${status.line}" but exited ${status.unexpectedExit}`, 'Run `microk8s status --wait-ready` by hand and look at `sudo microk8s inspect`.');
+  }
   switch (status.kind) {
     case 'running':
       return undefined;
+    case 'low-memory':
+      return new EnvironmentError('microk8s refuses to start its control plane on this node', status.line, 'Give the machine more memory, or start it anyway: sudo microk8s start --disable-low-memory-guard, then retry.');
     case 'stopped':
       return new EnvironmentError('microk8s is stopped', status.line, 'Start it: sudo microk8s start, then retry.');
     case 'not-ready':
@@ -94,7 +99,7 @@ export const microk8sProvider = defineProvider({
     });
     await step(`microk8s ready (microk8s ${statusArgs().join(' ')})`, async () => {
       const result = await microk8s(binary, statusArgs(), (READY_TIMEOUT_SECONDS + 60) * 1000);
-      const error = statusError(`${result.stdout}\n${result.stderr}`);
+      const error = statusError(`${result.stdout}\n${result.stderr}`, result.exitCode);
       if (error) throw error;
     });
     const kubeConfig = await step('kubeconfig read (microk8s config)', async () => {
