@@ -34,6 +34,8 @@ export interface TargetCapabilities {
   containerAttempts: boolean;
   /** The node's CNI IPAM store can be read, so IP release can be checked. */
   ipamVisible: boolean;
+  /** When ipamVisible is false: why, for the checks' "not checked: <why>" (e.g. "network cbr0: IPAM calico-ipam keeps no host-local store ..."). */
+  ipamNotChecked?: string;
   /** Host links can be listed, so a pod's veth can be followed. */
   linksVisible: boolean;
 }

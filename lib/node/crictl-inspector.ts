@@ -127,6 +127,7 @@ export class CrictlInspector implements RuntimeInspector, PodSandboxLister, Runt
       runtimeVersion: version.runtimeVersion,
       runtimeApiVersion: version.runtimeApiVersion,
       ipamDirs: info.ipamDirs,
+      ...(info.ipamNotChecked ? { ipamNotChecked: info.ipamNotChecked } : {}),
     };
     if (info.sandboxImage) {
       facts.sandboxImage = info.sandboxImage;

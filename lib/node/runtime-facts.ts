@@ -36,6 +36,8 @@ export interface RuntimeFacts {
   sandboxImageSource?: string;
   /** host-local IPAM directories from the runtime's CNI config ([] when not host-local). */
   ipamDirs: string[];
+  /** Why IP release cannot be checked on this node, when ipamDirs is empty ("network cbr0: IPAM calico-ipam keeps no ..."). */
+  ipamNotChecked?: string;
 }
 
 export interface RuntimeFactsSource {

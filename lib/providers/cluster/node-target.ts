@@ -37,6 +37,7 @@ export function sandboxFinder(inspector: RuntimeInspector, describe: string): No
 export async function nodeTarget(context: ProviderContext<unknown>, api: KubeApi, access: ClusterAccess, namespace: string, { node, shell, inspector, facts }: NodeAccess): Promise<Target> {
   const runtime = splitRuntimeVersion(node.containerRuntimeVersion);
   const ipamDirs = facts?.ipamDirs ?? [];
+  const ipamNotChecked = ipamDirs.length > 0 ? undefined : (facts?.ipamNotChecked ?? "the node's runtime inspector does not say where the CNI keeps IP allocations");
   const pods = new KubePodDriver({
     api,
     namespace,
@@ -56,6 +57,7 @@ export async function nodeTarget(context: ProviderContext<unknown>, api: KubeApi
   };
   if (facts?.sandboxImageSource) details['sandboxImageSource'] = facts.sandboxImageSource;
   if (ipamDirs.length > 0) details['ipamDirs'] = ipamDirs.join(', ');
+  if (ipamNotChecked) details['ipamNotChecked'] = ipamNotChecked;
   return {
     info: {
       provider: access.providerName,
@@ -68,7 +70,7 @@ export async function nodeTarget(context: ProviderContext<unknown>, api: KubeApi
       kubeletVersion: node.kubeletVersion,
       details,
     },
-    capabilities: { kubelet: true, containerAttempts: false, ipamVisible: ipamDirs.length > 0, linksVisible: await linksVisible(shell) },
+    capabilities: { kubelet: true, containerAttempts: false, ipamVisible: ipamDirs.length > 0, ...(ipamNotChecked ? { ipamNotChecked } : {}), linksVisible: await linksVisible(shell) },
     pods,
     node: new ShellNodeView(inspector, shell, { ipamDirs }),
     controls: access.controls?.(node.name, shell) ?? {},

@@ -9,7 +9,7 @@ import { cgroupDirsNamed, missingDirs, removeIfEmpty } from '../../cleanup/creat
 import os from 'node:os';
 import { CriClient, socketPath } from '../../cri/client.ts';
 import { EnvironmentError, UsageError } from '../../errors.ts';
-import { hostLocalIpamDirsFromStatusInfo } from '../../node/cni-info.ts';
+import { ipamStoresFromStatusInfo } from '../../node/cni-info.ts';
 import { CriInspector } from '../../node/cri-inspector.ts';
 import { ShellNodeView } from '../../node/shell-node-view.ts';
 import { CriPodDriver } from '../../pods/cri-driver.ts';
@@ -66,6 +66,7 @@ export const criProvider = defineProvider({
     const status = await client.status(true);
     const sandboxImage = sandboxImageFromStatusInfo(status.info) ?? 'unknown (runtime does not report it)';
     const appImage = context.common.appImage ?? DEFAULT_CRI_APP_IMAGE;
+    const ipam = ipamStoresFromStatusInfo(status.info);
     // The driver removes each pod's log directory. The log root, and the cgroup containerd makes
     // for pods without a cgroup parent (/k8s.io: on a kubelet's node nothing else uses it), go
     // only if this run made them and nothing else is in them.
@@ -97,13 +98,13 @@ export const criProvider = defineProvider({
         sandboxImage,
         ...(await imageIdOf(client, sandboxImage)),
         kernel: os.release(),
-        details: { endpoint, appImage },
+        details: { endpoint, appImage, ...(ipam.notChecked ? { ipamNotChecked: ipam.notChecked } : {}) },
       },
-      capabilities: { kubelet: false, containerAttempts: true, ipamVisible: hostLocalIpamDirsFromStatusInfo(status.info).length > 0, linksVisible: true },
+      capabilities: { kubelet: false, containerAttempts: true, ipamVisible: ipam.dirs.length > 0, ...(ipam.notChecked ? { ipamNotChecked: ipam.notChecked } : {}), linksVisible: true },
       pods,
       // Restarting someone else's runtime service is not the harness's to do unasked.
       controls: {},
-      node: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: hostLocalIpamDirsFromStatusInfo(status.info) }),
+      node: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: ipam.dirs }),
     };
     return {
       targets: [target],
