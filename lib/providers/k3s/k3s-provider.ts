@@ -41,6 +41,27 @@ export async function requireContainerRuntime(): Promise<string> {
   }
 }
 
+/** What the engine says of one container: its inspect document, or an error (dockerode's, statusCode 404 once it is removed). */
+export type ContainerInspect = () => Promise<{ State?: { Status?: string } }>;
+
+/**
+ * The run's leak check once the k3s container is stopped. The container stop is the first undo
+ * registered, so it runs last; the cluster, its API server and every pod and namespace of the run
+ * went with the container. Asking that API server afterwards meets ECONNREFUSED, not a 404, and
+ * failed every run. So, as for a kind cluster the run deleted, only the container itself is
+ * looked for: the engine answers 404 for a container it no longer has.
+ */
+export async function leaksAfterContainerStop(containerId: string, image: string, inspect: ContainerInspect): Promise<string[]> {
+  let state: string;
+  try {
+    state = (await inspect()).State?.Status ?? 'unknown';
+  } catch (error) {
+    if ((error as { statusCode?: unknown } | null)?.statusCode === 404) return [];
+    throw new Error(`cannot tell whether the k3s container ${containerId.slice(0, 12)} is gone: ${messageOf(error)}`);
+  }
+  return [`k3s container ${containerId.slice(0, 12)} (${image}) still exists after the run (state ${state})`];
+}
+
 export const k3sProvider = defineProvider({
   name: 'k3s',
   summary: 'a K3s cluster in a container started by @testcontainers/k3s (--k3s-image to pick the image)',
@@ -83,6 +104,15 @@ export const k3sProvider = defineProvider({
       },
       details: { image, engine, container: started.getId().slice(0, 12), runtimeSocket: '/run/k3s/containerd/containerd.sock' },
     };
-    return startClusterTargets(context, access);
+    const targets = await startClusterTargets(context, access);
+    const containerId = started.getId();
+    return {
+      ...targets,
+      leaks: async () => {
+        const { getContainerRuntimeClient } = await import('testcontainers');
+        const client = await getContainerRuntimeClient();
+        return leaksAfterContainerStop(containerId, image, () => client.container.inspect(client.container.getById(containerId)));
+      },
+    };
   },
 });
