@@ -8,7 +8,7 @@ import { LABEL_RUN } from '../../lib/labels.ts';
 import { probePodBody } from '../../lib/providers/kubeconfig/probe-pods.ts';
 
 function node(name: string, address: string): NodeSummary {
-  return { name, ready: true, schedulable: true, labels: {}, addresses: [{ type: 'InternalIP', address }], kubeletVersion: '', containerRuntimeVersion: '', kernelVersion: '', osImage: '' };
+  return { name, ready: true, readyCondition: 'Ready=True KubeletReady', schedulable: true, labels: {}, addresses: [{ type: 'InternalIP', address }], kubeletVersion: '', containerRuntimeVersion: '', kernelVersion: '', osImage: '' };
 }
 
 describe('kubeconfig provider choices', function () {

@@ -16,6 +16,7 @@ import { awaitSandboxesStopped, clusterLeaks } from './cluster-leaks.ts';
 import type { CLUSTER_OPTIONS } from './cluster-options.ts';
 import { openNode, type NodeAccess } from './node-access.ts';
 import { nodeTarget } from './node-target.ts';
+import { awaitNodesReady } from './nodes-ready.ts';
 
 
 type ClusterContext = ProviderContext<OptionValues<typeof CLUSTER_OPTIONS>>;
@@ -27,7 +28,9 @@ function selectorOf(nodes: string | undefined): string | undefined {
 
 async function chosenNodes(context: ClusterContext, api: KubeApi, access: ClusterAccess): Promise<NodeSummary[]> {
   const { nodes } = context.options;
-  const listed = await context.step(`nodes listed${nodes ? ` (--nodes ${nodes})` : ''}`, () => listNodes(api, selectorOf(nodes)));
+  const listed = await context.step(`nodes listed and Ready${nodes ? ` (--nodes ${nodes})` : ''}`, () =>
+    awaitNodesReady(() => listNodes(api, selectorOf(nodes)), { nodes, preferred: access.defaultNode }, { say: context.say }),
+  );
   const chosen = chooseNodes(listed, nodes, access.defaultNode);
   context.say(`  nodes to check: ${chosen.map((node) => node.name).join(', ')}`);
   return chosen;
