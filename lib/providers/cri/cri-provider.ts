@@ -14,7 +14,7 @@ import { CriInspector } from '../../node/cri-inspector.ts';
 import { ShellNodeView } from '../../node/shell-node-view.ts';
 import { CriPodDriver } from '../../pods/cri-driver.ts';
 import type { Target } from '../../target.ts';
-import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
+import { requireRoot } from '../common/require-root.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
 import { text } from '../../options.ts';
 import { imageIdOf, sandboxImageFromStatusInfo } from '../common/runtime-info.ts';
@@ -22,6 +22,9 @@ import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../../pods/fixtu
 import { errnoCode } from '../../linux/errno.ts';
 import { LABEL_RUN } from '../../labels.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
+
+/** It makes nothing of its own outside the runtime: what needs root is reading what the runtime made. */
+export const CRI_PROVIDER_NEEDS_ROOT = "it opens the runtime's CRI socket (root's) and reads the pods' /proc/<pid>/ns links, network namespaces and IPAM store";
 
 export const DEFAULT_CRI_APP_IMAGE = 'docker.io/library/busybox:1.36';
 
@@ -58,7 +61,7 @@ export const criProvider = defineProvider({
   async start(context): Promise<StartedProvider> {
     const endpoint = context.options.criEndpoint;
     if (!endpoint) throw new UsageError('provider cri needs --cri-endpoint', 'it checks an existing runtime', 'Pass e.g. --cri-endpoint unix:///run/containerd/containerd.sock.');
-    requireRoot('the cri provider', LOCAL_RUNTIME_NEEDS_ROOT);
+    requireRoot('the cri provider', CRI_PROVIDER_NEEDS_ROOT);
     const fixtures = await loadFixtureDir(context.common.fixtures);
     const client = await context.step(`CRI endpoint ${endpoint} answers`, () => connectCri(endpoint));
     context.undo.push('close CRI connection', async () => client.close());

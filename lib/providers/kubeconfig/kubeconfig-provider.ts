@@ -13,7 +13,7 @@ import { KubeApi } from '../../kube/api.ts';
 import { checkApiServer, loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { isThisMachine, listNodes, type MachineIdentity, type NodeSummary } from '../../kube/nodes.ts';
 import { startClusterTargets } from '../cluster/cluster-targets.ts';
-import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
+import { requireRoot } from '../common/require-root.ts';
 import { thisMachine } from '../common/this-machine.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
 import { flag, text } from '../../options.ts';
@@ -26,6 +26,9 @@ import type { ClusterAccess } from '../cluster/cluster-access.ts';
 export const DEFAULT_PROBE_IMAGE = 'docker.io/library/busybox:1.36';
 
 export type NodeShellMode = 'local' | 'probe';
+
+/** The pods are the kubelet's; what needs root is looking at them from this machine. */
+export const NODE_SHELL_LOCAL_NEEDS_ROOT = "it runs crictl against the kubelet's runtime socket and reads the pods' /proc/<pid>/ns links, netns mounts and IPAM store, all root's";
 
 /** --node-shell and --allow-privileged-probe -> the mode, or one line saying what to pass. */
 export function nodeShellMode(options: { nodeShell?: string; allowPrivilegedProbe?: boolean }): NodeShellMode {
@@ -79,7 +82,7 @@ export const kubeconfigProvider = defineProvider({
   async start(context): Promise<StartedProvider> {
     const options = context.options;
     const mode = nodeShellMode(options);
-    if (mode === 'local') requireRoot('--node-shell local', LOCAL_RUNTIME_NEEDS_ROOT);
+    if (mode === 'local') requireRoot('--node-shell local', NODE_SHELL_LOCAL_NEEDS_ROOT);
     const loaded = loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) });
     const serverVersion = await context.step(`API server ${loaded.server} answers (context ${loaded.contextName})`, () => checkApiServer(loaded));
     const api = new KubeApi(loaded.kubeConfig);
