@@ -6,6 +6,8 @@
  *   pods' processes needs root.
  * - --node-shell probe (with --allow-privileged-probe): a privileged pod on each checked node
  *   runs the node's own crictl through nsenter (lib/node/shells/probe-pod-shell.ts).
+ * --restart-runtime 'systemctl restart containerd' lets the runtime-restart suite run there: the
+ * command runs through the node shell, as words (no shell), and the runtime is awaited after it.
  * Everything after that is shared with kind, microk8s and k3s (startClusterTargets).
  */
 import { EnvironmentError, UsageError } from '../../errors.ts';
@@ -16,9 +18,13 @@ import { startClusterTargets } from '../cluster/cluster-targets.ts';
 import { requireRoot } from '../common/require-root.ts';
 import { thisMachine } from '../common/this-machine.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
-import { flag, text } from '../../options.ts';
+import { flag, text, value } from '../../options.ts';
+import { commandWords } from '../common/command-words.ts';
+import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
+import type { TargetControls } from '../../target.ts';
 import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
+import type { NodeShell } from '../../node/node-shell.ts';
 import { ProbePods } from './probe-pods.ts';
 import type { ClusterAccess } from '../cluster/cluster-access.ts';
 
@@ -68,6 +74,15 @@ export function localNode(nodes: NodeSummary[], machine: MachineIdentity): NodeS
   throw new EnvironmentError('--node-shell local: several nodes look like this machine', matches.map((node) => node.name).join(', '), 'Use --node-shell probe --allow-privileged-probe.');
 }
 
+/**
+ * --restart-runtime: the node's runtime restarted with the user's command through the node shell,
+ * then awaited (bounded) until crictl reaches it again, as kind and microk8s do with theirs.
+ */
+export function runtimeRestartControls(restart: string[], criEndpoint?: string): (nodeName: string, shell: NodeShell) => TargetControls {
+  const probe = ['crictl', ...(criEndpoint ? ['--runtime-endpoint', criEndpoint] : []), 'version'];
+  return (nodeName, shell) => ({ restartRuntime: () => restartRuntimeAndWait({ node: nodeName, shell, restart, probe }) });
+}
+
 export const kubeconfigProvider = defineProvider({
   name: 'kubeconfig',
   summary: 'an existing cluster (--kubeconfig, --context); node view with --node-shell local (this machine) or probe (--allow-privileged-probe)',
@@ -76,6 +91,7 @@ export const kubeconfigProvider = defineProvider({
     context: text('NAME', 'the context to use (default: the current one)'),
     nodeShell: text('local|probe', 'how to see the node: local (this machine is the node) or probe (a privileged pod on it)'),
     allowPrivilegedProbe: flag('allow the privileged node-probe pod (opt-in)'),
+    restartRuntime: value('COMMAND', "how to restart the node's runtime for the runtime-restart suite, e.g. 'systemctl restart containerd' (run through the node shell, no shell of its own)", (raw, flag) => commandWords(raw, flag)),
     ...CRICTL_OPTIONS,
     ...CLUSTER_OPTIONS,
   },
@@ -89,6 +105,8 @@ export const kubeconfigProvider = defineProvider({
     const details: Record<string, string> = { context: loaded.contextName, apiServer: loaded.server, apiServerVersion: serverVersion, kubeconfig: loaded.source, nodeShellMode: mode };
     if (options.criEndpoint) details['criEndpoint'] = options.criEndpoint;
     const criEndpoint = options.criEndpoint ? { criEndpoint: options.criEndpoint } : {};
+    if (options.restartRuntime) details['restartRuntime'] = options.restartRuntime.join(' ');
+    const controls = options.restartRuntime ? { controls: runtimeRestartControls(options.restartRuntime, options.criEndpoint) } : {};
 
     let access: ClusterAccess;
     if (mode === 'local') {
@@ -99,6 +117,7 @@ export const kubeconfigProvider = defineProvider({
         providerName: 'kubeconfig',
         kubeConfig: loaded.kubeConfig,
         ...criEndpoint,
+        ...controls,
         defaultNode: node.name,
         details,
         nodeShell: async (nodeName) => {
@@ -110,7 +129,7 @@ export const kubeconfigProvider = defineProvider({
       };
     } else {
       const probes = new ProbePods({ api, undo: context.undo, runId: context.runId, image: context.common.appImage ?? DEFAULT_PROBE_IMAGE, say: context.say });
-      access = { providerName: 'kubeconfig', kubeConfig: loaded.kubeConfig, ...criEndpoint, details, nodeShell: (nodeName) => probes.shellOn(nodeName) };
+      access = { providerName: 'kubeconfig', kubeConfig: loaded.kubeConfig, ...criEndpoint, ...controls, details, nodeShell: (nodeName) => probes.shellOn(nodeName) };
     }
     return startClusterTargets(context, access);
   },
