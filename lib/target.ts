@@ -19,6 +19,14 @@ export interface TargetInfo {
   sandboxImage: string;
   /** Its digest or image id where the runtime tells it. */
   sandboxImageId?: string;
+  /**
+   * Where sandboxImage was read ("crictl info: config.sandboxImage", "the runtime's one pinned
+   * image (...)", ...): containerd 2.x tells it elsewhere than 1.x, and a change of source alone is
+   * not a change of image (the diff compares sandboxImage and sandboxImageId only).
+   */
+  sandboxImageSource?: string;
+  /** Where sandboxImageId was read (the image list, ImageStatus, crictl inspecti, ctr images ls). */
+  sandboxImageIdSource?: string;
   kernel: string;
   /** Kubernetes version of the kubelet on that node, for cluster providers. */
   kubeletVersion?: string;

@@ -115,6 +115,8 @@ export function parseCrictlVersion(output: string): CrictlVersion {
 export interface CrictlInfo {
   /** From config.sandboxImage (containerd 1.x; containerd 2.x no longer exports it here). */
   sandboxImage?: string;
+  /** config.containerdEndpoint: the socket the runtime says it serves (to match a config dump to it). */
+  containerdEndpoint?: string;
   /** host-local IPAM directories of the CNI networks the runtime loaded. */
   ipamDirs: string[];
   /** Why IP release cannot be checked, when ipamDirs is empty (cni-info.ts). */
@@ -144,6 +146,8 @@ export function parseCrictlInfo(output: string): CrictlInfo {
   if (stores.notChecked) info.ipamNotChecked = stores.notChecked;
   const sandboxImage = text(config.sandboxImage);
   if (sandboxImage) info.sandboxImage = sandboxImage;
+  const endpoint = text(config.containerdEndpoint);
+  if (endpoint) info.containerdEndpoint = endpoint;
   return info;
 }
 

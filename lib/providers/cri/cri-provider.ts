@@ -17,7 +17,7 @@ import type { Target } from '../../target.ts';
 import { requireRoot } from '../common/require-root.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
 import { text } from '../../options.ts';
-import { imageIdOf, sandboxImageFromStatusInfo } from '../common/runtime-info.ts';
+import { criSandboxImage } from '../common/runtime-info.ts';
 import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../../pods/fixtures.ts';
 import { errnoCode } from '../../linux/errno.ts';
 import { LABEL_RUN } from '../../labels.ts';
@@ -67,7 +67,7 @@ export const criProvider = defineProvider({
     context.undo.push('close CRI connection', async () => client.close());
     const version = await client.version();
     const status = await client.status(true);
-    const sandboxImage = sandboxImageFromStatusInfo(status.info) ?? 'unknown (runtime does not report it)';
+    const image = await criSandboxImage(client, status.info);
     const appImage = context.common.appImage ?? DEFAULT_CRI_APP_IMAGE;
     const ipam = ipamStoresFromStatusInfo(status.info);
     // The driver removes each pod's log directory. The log root, and the cgroup containerd makes
@@ -98,10 +98,18 @@ export const criProvider = defineProvider({
         runtimeName: version.runtimeName,
         runtimeVersion: version.runtimeVersion,
         runtimeApiVersion: version.runtimeApiVersion,
-        sandboxImage,
-        ...(await imageIdOf(client, sandboxImage)),
+        sandboxImage: image.sandboxImage ?? 'unknown (the runtime does not report it)',
+        ...(image.sandboxImageId ? { sandboxImageId: image.sandboxImageId } : {}),
+        ...(image.sandboxImageSource ? { sandboxImageSource: image.sandboxImageSource } : {}),
+        ...(image.sandboxImageIdSource ? { sandboxImageIdSource: image.sandboxImageIdSource } : {}),
         kernel: os.release(),
-        details: { endpoint, appImage, ...(ipam.notChecked ? { ipamNotChecked: ipam.notChecked } : {}) },
+        details: {
+          endpoint,
+          appImage,
+          ...(ipam.notChecked ? { ipamNotChecked: ipam.notChecked } : {}),
+          ...(image.sandboxImageSource ? { sandboxImageSource: image.sandboxImageSource } : {}),
+          ...(image.sandboxImageUnknown ? { sandboxImageUnknown: image.sandboxImageUnknown } : {}),
+        },
       },
       capabilities: { kubelet: false, containerAttempts: true, ipamVisible: ipam.dirs.length > 0, ...(ipam.notChecked ? { ipamNotChecked: ipam.notChecked } : {}), linksVisible: true },
       pods,

@@ -59,16 +59,3 @@ export function containerdRootFromArgs(text: string, snapCommon = SNAP_COMMON, s
   }
   return `${snapCommon}/var/lib/containerd`;
 }
-
-/**
- * The sandbox image a containerd TOML config names: CRI `sandbox_image = "..."` (config version
- * 2, containerd 1.x) or `sandbox = "..."` under [plugins."io.containerd.cri.v1.images".pinned_images]
- * (config version 3, containerd 2.x).
- */
-export function sandboxImageFromContainerdToml(text: string): string | undefined {
-  const v2 = /^\s*sandbox_image\s*=\s*["']([^"']+)["']/m.exec(text);
-  if (v2) return v2[1];
-  const section = /^\s*\[plugins\.["']io\.containerd\.cri\.v1\.images["']\.pinned_images\]\s*$([\s\S]*?)(?=^\s*\[|$(?![\s\S]))/m.exec(text);
-  const v3 = section ? /^\s*sandbox\s*=\s*["']([^"']+)["']/m.exec(section[1] ?? '') : null;
-  return v3?.[1];
-}

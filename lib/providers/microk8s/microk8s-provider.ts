@@ -20,7 +20,8 @@ import type { RuntimeInspector } from '../../node/runtime-inspector.ts';
 import { Microk8sShell, microk8sCtr } from '../../node/shells/microk8s-shell.ts';
 import type { TargetControls } from '../../target.ts';
 import { startClusterTargets } from '../cluster/cluster-targets.ts';
-import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, sandboxImageFromContainerdToml, SNAP_DATA } from './microk8s-parsers.ts';
+import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, SNAP_DATA } from './microk8s-parsers.ts';
+import { imageIdFromCtrImagesLs, sandboxImageFromContainerdToml } from '../../node/sandbox-image.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
 import { CLUSTER_OPTIONS } from '../cluster/cluster-options.ts';
 import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
@@ -135,6 +136,13 @@ export const microk8sProvider = defineProvider({
         return shell;
       },
       inspector: async (): Promise<RuntimeInspector> => inspector,
+      sandboxImageId: async (nodeShell: NodeShell, image: string) => {
+        // ctr has no ImageStatus: the CRI's id reference (sha256:<config digest>) shares the image's manifest digest.
+        const argv = [...ctr, 'images', 'ls'];
+        const listed = await nodeShell.run(argv, { timeoutMs: 30_000 });
+        const id = listed.exitCode === 0 ? imageIdFromCtrImagesLs(listed.stdout, image) : undefined;
+        return id ? { id, source: argv.join(' ') } : undefined;
+      },
       controls: (nodeName: string, nodeShell: NodeShell): TargetControls => ({
         restartRuntime: () => restartRuntimeAndWait({ node: nodeName, shell: nodeShell, restart: ['snap', 'restart', CONTAINERD_SERVICE], probe: [...ctr, 'version'], timeoutMs: 120_000 }),
       }),
