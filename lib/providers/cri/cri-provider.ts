@@ -20,7 +20,8 @@ import { text } from '../../options.ts';
 import { criSandboxImage } from '../common/runtime-info.ts';
 import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../../pods/fixtures.ts';
 import { errnoCode } from '../../linux/errno.ts';
-import { LABEL_RUN } from '../../labels.ts';
+import { LABEL_POD_UID, LABEL_RUN } from '../../labels.ts';
+import { kubeletsUsing } from './kubelet-detection.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
 
 /** It makes nothing of its own outside the runtime: what needs root is reading what the runtime made. */
@@ -52,6 +53,27 @@ export async function connectCri(endpoint: string): Promise<CriClient> {
   return client;
 }
 
+/** One line, exit 2, when a kubelet (kubelite, k3s) on this machine uses the endpoint. */
+export async function refuseKubeletSocket(endpoint: string, proc = '/proc'): Promise<void> {
+  const [kubelet, ...more] = await kubeletsUsing(endpoint, proc);
+  if (!kubelet) return;
+  throw new EnvironmentError(
+    `--provider cri on ${endpoint}: a ${kubelet.what} uses this runtime (pid ${kubelet.pid}${more.length > 0 ? ` and ${more.length} more` : ''}, endpoint from ${kubelet.how})`,
+    'a kubelet kills, within a second or two, running pods of its runtime that it does not know, so every CRI-level check would fail for that',
+    'Use --provider kubeconfig --node-shell local on this node, or stop the kubelet first (e.g. a drained node in an upgrade window).',
+  );
+}
+
+/**
+ * Running sandboxes that look like a kubelet's (io.kubernetes.pod.uid, not this harness's run
+ * label): a hint only, never a refusal, since a drained node with its kubelet stopped keeps its
+ * DaemonSet and static pods, and there the cri provider is the right one.
+ */
+export async function foreignKubeletSandboxes(client: CriClient): Promise<string[]> {
+  const running = await client.listPodSandbox({ state: 'SANDBOX_READY' });
+  return running.filter((sandbox) => sandbox.labels[LABEL_POD_UID] && !sandbox.labels[LABEL_RUN]).map((sandbox) => `${sandbox.metadata.namespace}/${sandbox.metadata.name}`);
+}
+
 export const criProvider = defineProvider({
   name: 'cri',
   summary: "an existing runtime's CRI socket on this machine (--cri-endpoint): the runtime-upgrade check",
@@ -65,6 +87,14 @@ export const criProvider = defineProvider({
     const fixtures = await loadFixtureDir(context.common.fixtures);
     const client = await context.step(`CRI endpoint ${endpoint} answers`, () => connectCri(endpoint));
     context.undo.push('close CRI connection', async () => client.close());
+    // Before anything is made: a kubelet on this runtime would kill the run's pods under the checks.
+    await context.step(`no kubelet uses ${endpoint}`, () => refuseKubeletSocket(endpoint));
+    const foreign = await foreignKubeletSandboxes(client);
+    if (foreign.length > 0) {
+      context.say(
+        `  WARNING: ${foreign.length} running sandbox(es) on ${endpoint} carry a kubelet's labels (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}) and no kubelet is seen here; if one runs (in another PID namespace), it will kill this run's pods: use --provider kubeconfig --node-shell local there.`,
+      );
+    }
     const version = await client.version();
     const status = await client.status(true);
     const image = await criSandboxImage(client, status.info);
