@@ -75,6 +75,7 @@ export async function nodeTarget(context: ProviderContext<unknown>, api: KubeApi
     ...access.details,
     namespace,
     nodeShell: shell.describe || 'this machine',
+    ...shell.facts,
     containerRuntimeVersion: node.containerRuntimeVersion,
     osImage: node.osImage,
   };
