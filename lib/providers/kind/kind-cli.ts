@@ -103,7 +103,7 @@ export class KindCli {
       reject: false,
       timeout: timeoutMs,
       stdin: 'ignore',
-      env: { KIND_EXPERIMENTAL_PROVIDER: this.engine.name },
+      // The user's environment as it is: kind then picks the engine this.engine predicts (engine.ts).
     });
     if (streamProgress && this.progress) {
       let pending = '';
