@@ -64,6 +64,9 @@ describe('kind CLI (recorded kind v0.33.0 output)', function () {
       ['kind-a1-cli-no-daemon-get-clusters.stderr.txt', /^kind get clusters failed: the Docker daemon is not running \(nothing answers at unix:\/\/\/var\/run\/docker\.sock\)\. Start it/],
       ['kind-a2-no-docker-binary-get-clusters.stderr.txt', /^kind get clusters failed: kind uses docker \(KIND_EXPERIMENTAL_PROVIDER=docker\) and "docker" is not on PATH\. Install Docker/],
       ['kind-b-engine-create-cluster-no-image.stderr.txt', /^kind get clusters failed: the node image kindest\/node:v1\.37\.0@sha256:a1ed56cf\w+ could not be pulled \(Error response from daemon: .*no such host\)\. Check the network/],
+      ['kind-c-create-missing-local-image.stderr.txt', /^kind get clusters failed: the node image localhost\/pause-conformance\/node:missing could not be pulled \(Error response from daemon: Get "http:\/\/localhost\/v2\/": dial tcp 127\.0\.0\.1:80: connect: connection refused\)\. /],
+      // Not "docker is not on PATH": kubeadm is missing in kind's node, whose image is no kind node image.
+      ['kind-c-create-node-image-without-kubeadm.stderr.txt', /^kind get clusters failed: kind's node has no "kubeadm" \(OCI runtime exec failed: .*"kubeadm": executable file not found in \$PATH: unknown\): the node image is not a kind node image\. Pass a kind node image with --node-image/],
     ];
     for (const [file, expected] of cases) {
       it(`maps ${file}`, function () {
