@@ -6,7 +6,8 @@
  */
 import { expect } from 'chai';
 import { onPath } from '../../../../lib/providers/common/on-path.ts';
-import { engineObjects, hostChangesSince, hostSnapshot, type HostSnapshot } from './engine-residue.ts';
+import { rm } from 'node:fs/promises';
+import { engineObjects, hostChangesSince, hostSnapshot, testcontainersLocks, type HostSnapshot } from './engine-residue.ts';
 import { ensureNodeImage, type NodeImage } from './node-image.ts';
 import { startPrivateEngine, type PrivateEngine } from './private-engine.ts';
 
@@ -61,6 +62,8 @@ export function usePrivateEngine(options: EngineHooksOptions): EngineUnderTest {
     const running = engine;
     // The engine is stopped whatever the clean-up says: a failed one is reported after the stop.
     const cleanUpFailure = await options.cleanUp?.(running, host).then(() => undefined, (error: unknown) => error);
+    // testcontainers leaves its lock file when the process that used it ends; those processes (the runs) have.
+    for (const lock of await testcontainersLocks()) if (!host.testcontainersLocks.includes(lock)) await rm(lock, { force: true });
     const objects = await engineObjects((args) => running.docker(args));
     const t0 = Date.now();
     const left = await running.stop();

@@ -11,6 +11,8 @@
  * (containers, volumes, networks) while the daemon still answers (engineObjects).
  */
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { cgroupDirsNamed } from '../../../../lib/cleanup/created-dirs.ts';
 import { hasExited, readProcStat } from '../../../../lib/linux/proc-stat.ts';
 import { ENGINE_CGROUP_PARENT, ENGINE_DATA_ROOT, ENGINE_RUN_DIR } from './engine-layout.ts';
@@ -90,6 +92,13 @@ export interface HostSnapshot {
   netns: string[];
   /** kind's node containers bind /lib/modules: dockerd creates the directory when it is missing. */
   libModules: boolean;
+  /** testcontainers' lock files (/tmp/testcontainers-node-*.lock): it leaves them when its process ends. */
+  testcontainersLocks: string[];
+}
+
+/** testcontainers' lock files in the temporary directory, by name. */
+export async function testcontainersLocks(): Promise<string[]> {
+  return (await readdir(os.tmpdir()).catch(() => [] as string[])).filter((name) => /^testcontainers-node-\d+\.lock$/.test(name)).map((name) => path.join(os.tmpdir(), name));
 }
 
 /** Socket files in `dir` that no process listens on (/proc/net/unix lists the bound paths). */
@@ -104,17 +113,19 @@ export async function hostSnapshot(): Promise<HostSnapshot> {
     shimSockets: await unboundSockets('/run/containerd/s'),
     netns: await readdir('/var/run/netns').catch(() => [] as string[]),
     libModules: await stat('/lib/modules').then(() => true, () => false),
+    testcontainersLocks: await testcontainersLocks(),
   };
 }
 
 /** What appeared on this machine since `before`, one line each (what disappeared is someone else's business). */
 export async function hostChangesSince(before: HostSnapshot): Promise<string[]> {
   const after = await hostSnapshot();
-  const added = (key: 'links' | 'shimSockets' | 'netns', what: string): string[] => after[key].filter((name) => !before[key].includes(name)).map((name) => `${what} ${name}`);
+  const added = (key: 'links' | 'shimSockets' | 'netns' | 'testcontainersLocks', what: string): string[] => after[key].filter((name) => !before[key].includes(name)).map((name) => `${what} ${name}`);
   return [
     ...added('links', 'host link'),
     ...added('shimSockets', 'shim socket with no listener /run/containerd/s/'),
     ...added('netns', 'netns /var/run/netns/'),
+    ...added('testcontainersLocks', 'testcontainers lock file'),
     ...(after.libModules && !before.libModules ? ['/lib/modules (created by dockerd for a kind node)'] : []),
   ];
 }
