@@ -4,6 +4,9 @@
 # this first so that a missing package fails here, with apt's own message.
 set -euo pipefail
 packages=(containerd runc containernetworking-plugins catatonit busybox-static iproute2)
+# The node-in-container tests (test/integration/node-container*): a private Docker engine, the
+# node image recipe (mmdebstrap) and the runc wrapper that engine needs here (jq).
+packages+=(docker.io mmdebstrap jq)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -11,6 +14,12 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "ci/bootstrap: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # docker.io's maintainer scripts would start a system dockerd (its bridge, its NAT) where a service
+  # manager runs: the tests start a private one. Nothing may start during this install.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
