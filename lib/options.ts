@@ -139,36 +139,3 @@ export function helpLines(specs: OptionSpecs, indent: string, column = 31): stri
   });
 }
 
-/**
- * A command given as one flag value, split into an argument list the way a shell splits words,
- * without any of the shell's other powers: single and double quotes group, a backslash escapes
- * the next character; no variables, globs or operators (`&&` is just a word: wrap a pipeline in
- * sh -c '...' yourself). --upgrade-command 'snap refresh microk8s --channel=1.35/stable'.
- */
-export function commandWords(raw: string, flag: string): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  let quote: "'" | '"' | undefined;
-  for (let i = 0; i < raw.length; i++) {
-    const ch = raw[i]!;
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (ch === '\\' && quote === '"' && i + 1 < raw.length) word = (word ?? '') + raw[++i];
-      else word = (word ?? '') + ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      word ??= '';
-    } else if (ch === '\\' && i + 1 < raw.length) {
-      word = (word ?? '') + raw[++i];
-    } else if (/\s/.test(ch)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else {
-      word = (word ?? '') + ch;
-    }
-  }
-  if (quote) throw new UsageError(`--${flag} has an unclosed ${quote}`, 'it is split into words like a shell command line', `Close the quote, e.g. --${flag} "sh -c 'apt-get install -y containerd && systemctl restart containerd'".`);
-  if (word !== undefined) words.push(word);
-  if (words.length === 0) throw new UsageError(`--${flag} is empty`, 'it names the command to run', `Pass e.g. --${flag} 'systemctl restart containerd'.`);
-  return words;
-}

@@ -19,6 +19,14 @@ export interface TargetInfo {
   sandboxImage: string;
   /** Its digest or image id where the runtime tells it. */
   sandboxImageId?: string;
+  /**
+   * Where sandboxImage was read ("crictl info: config.sandboxImage", "the runtime's one pinned
+   * image (...)", ...): containerd 2.x tells it elsewhere than 1.x, and a change of source alone is
+   * not a change of image (the diff compares sandboxImage and sandboxImageId only).
+   */
+  sandboxImageSource?: string;
+  /** Where sandboxImageId was read (the image list, ImageStatus, crictl inspecti, ctr images ls). */
+  sandboxImageIdSource?: string;
   kernel: string;
   /** The OCI runtime the runtime's shims call, with its version, where the provider knows it: "crun 1.8.1 (...)". */
   ociRuntime?: string;
@@ -38,6 +46,8 @@ export interface TargetCapabilities {
   containerAttempts: boolean;
   /** The node's CNI IPAM store can be read, so IP release can be checked. */
   ipamVisible: boolean;
+  /** When ipamVisible is false: why, for the checks' "not checked: <why>" (e.g. "network cbr0: IPAM calico-ipam keeps no host-local store ..."). */
+  ipamNotChecked?: string;
   /** Host links can be listed, so a pod's veth can be followed. */
   linksVisible: boolean;
 }

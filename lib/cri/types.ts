@@ -147,4 +147,6 @@ export interface Image {
   repoTags: string[];
   repoDigests: string[];
   size: string;
+  /** Kept from garbage collection by the runtime (containerd 1.7+: its configured sandbox image). */
+  pinned?: boolean;
 }

@@ -7,7 +7,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
 import { parseDocument } from 'yaml';
 import { EnvironmentError, UsageError } from '../errors.ts';
 import { KubeApi, requestTimeout } from './api.ts';
@@ -88,25 +88,52 @@ function contextNames(kubeConfig: KubeConfig): string {
   return names.length > 0 ? `it has ${names.map((name) => JSON.stringify(name)).join(', ')}` : 'it has no contexts';
 }
 
-export function loadKubeConfig(choice: KubeConfigChoice, env: NodeJS.ProcessEnv = process.env): LoadedKubeConfig {
+/**
+ * $KUBECONFIG with one or more files, merged as kubectl merges them (client-go
+ * tools/clientcmd/loader.go, `Load`): the list is deduplicated, empty entries and missing files
+ * are skipped (only all of them missing is an error), the first file that sets a cluster, user
+ * or context name wins for that name, and the first file that sets current-context wins.
+ * client-node's own mergeConfig does neither (the last current-context wins, a shared name
+ * throws "Duplicate cluster"), so the files are read one by one and joined here.
+ */
+export function loadKubeconfigFiles(files: string[]): { kubeConfig: KubeConfig; missing: string[] } {
+  const unique = [...new Set(files.filter(Boolean))];
+  const missing: string[] = [];
+  const clusters = new Map<string, Cluster>();
+  const users = new Map<string, User>();
+  const contexts = new Map<string, Context>();
+  let currentContext = '';
+  for (const file of unique) {
+    if (readable(file) === 'ENOENT') {
+      missing.push(file);
+      continue;
+    }
+    const one = new KubeConfig();
+    loadFile(one, file, '$KUBECONFIG');
+    for (const cluster of one.getClusters()) if (!clusters.has(cluster.name)) clusters.set(cluster.name, cluster);
+    for (const user of one.getUsers()) if (!users.has(user.name)) users.set(user.name, user);
+    for (const context of one.getContexts()) if (!contexts.has(context.name)) contexts.set(context.name, context);
+    currentContext ||= one.getCurrentContext() ?? '';
+  }
+  if (missing.length === unique.length) {
+    throw new UsageError('no kubeconfig', `$KUBECONFIG names only files that do not exist (${unique.join(', ') || 'none'})`, 'Set KUBECONFIG to existing files, or pass --kubeconfig FILE.');
+  }
   const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext });
+  return { kubeConfig, missing };
+}
+
+export function loadKubeConfig(choice: KubeConfigChoice, env: NodeJS.ProcessEnv = process.env): LoadedKubeConfig {
+  let kubeConfig = new KubeConfig();
   let source: string;
   if (choice.kubeconfig) {
     source = path.resolve(choice.kubeconfig);
     loadFile(kubeConfig, source, '--kubeconfig');
   } else if (env['KUBECONFIG']) {
     const files = env['KUBECONFIG'].split(path.delimiter).filter(Boolean);
-    source = `$KUBECONFIG (${files.join(path.delimiter)})`;
-    // As kubectl: the first file, then the others merged into it.
-    for (const [index, file] of files.entries()) {
-      if (index === 0) {
-        loadFile(kubeConfig, file, '$KUBECONFIG');
-      } else {
-        const extra = new KubeConfig();
-        loadFile(extra, file, '$KUBECONFIG');
-        kubeConfig.mergeConfig(extra);
-      }
-    }
+    const loaded = loadKubeconfigFiles(files);
+    kubeConfig = loaded.kubeConfig;
+    source = `$KUBECONFIG (${files.join(path.delimiter)}${loaded.missing.length > 0 ? `; skipped, missing: ${loaded.missing.join(', ')}` : ''})`;
   } else {
     const home = path.join(os.homedir(), '.kube', 'config');
     if (readable(home)) {

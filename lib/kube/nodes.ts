@@ -11,6 +11,8 @@ import { describeApiError, isApiStatus } from './api-errors.ts';
 export interface NodeSummary {
   name: string;
   ready: boolean;
+  /** The Ready condition as the kubelet last set it, for messages: "Ready=False KubeletNotReady: ...". */
+  readyCondition: string;
   /** False when cordoned (spec.unschedulable). */
   schedulable: boolean;
   labels: Record<string, string>;
@@ -24,9 +26,11 @@ export interface NodeSummary {
 
 export function nodeSummary(node: V1Node): NodeSummary {
   const info = node.status?.nodeInfo;
+  const ready = (node.status?.conditions ?? []).find((condition) => condition.type === 'Ready');
   return {
     name: node.metadata?.name ?? '',
-    ready: (node.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True'),
+    ready: ready?.status === 'True',
+    readyCondition: ready ? `Ready=${ready.status}${ready.reason ? ` ${ready.reason}` : ''}${ready.message && ready.status !== 'True' ? `: ${ready.message}` : ''}` : 'no Ready condition yet',
     schedulable: node.spec?.unschedulable !== true,
     labels: { ...node.metadata?.labels },
     addresses: (node.status?.addresses ?? []).map((address) => ({ type: address.type, address: address.address })),

@@ -4,7 +4,9 @@
  * The wait is bounded and its timeout says what was awaited and what was last seen.
  *
  * Watches end in normal ways that are not failures: the API server closes them after a while,
- * and client-node aborts one that has been silent for 30 s. Those continue from the last
+ * and client-node aborts one that has been silent for 30 s (an inactivity timeout since 2.0.1,
+ * kubernetes-client/javascript#3022; 2.0.0 cut every watch 30 s after it started, #3020, hence
+ * package.json's floor of ^2.0.1). Those continue from the last
  * resourceVersion (or re-read the object after 410 Gone, when that version is too old). Any other
  * error ends the wait with that error: a wait must not hide failures behind retries.
  */

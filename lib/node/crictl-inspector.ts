@@ -5,14 +5,17 @@
  * from the runtime means "gone"; an unreachable runtime is a one-line error naming the command.
  */
 import { EnvironmentError } from '../errors.ts';
-import { parseCrictlFailure, parseCrictlInfo, parseCrictlPods, parseCrictlPs, parseCrictlVersion, type ContainerSummary } from './crictl-parsers.ts';
+import { parseCrictlFailure, parseCrictlInfo, parseCrictlPods, parseCrictlPs, parseCrictlVersion, type ContainerSummary, type CrictlInfo } from './crictl-parsers.ts';
+import { commonSandboxImage, configDumpSandboxImage, parseImageList, pinnedSandboxImage, resolveSandboxImage, type ListedImage, type SandboxImageSource } from './sandbox-image.ts';
 import { parseContainerInspect, parseSandboxInspect } from './inspect-parsers.ts';
 import type { NodeShell, ShellResult } from './node-shell.ts';
 import { parseImageInspect } from './image-inspect.ts';
 import type { ContainerFacts, ImageFacts, SandboxFacts } from './node-view.ts';
 import type { PodSandboxLister, RuntimeFacts, RuntimeFactsSource, SandboxSummary } from './runtime-facts.ts';
-import { currentSandbox } from './runtime-facts.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
+
+/** How many running sandboxes are inspected for the image they were made from. */
+const RUNNING_SANDBOXES_READ = 5;
 
 export interface CrictlOptions {
   /** The crictl binary on the node (default: crictl from PATH). */
@@ -122,28 +125,49 @@ export class CrictlInspector implements RuntimeInspector, PodSandboxLister, Runt
   async runtimeFacts(): Promise<RuntimeFacts> {
     const version = parseCrictlVersion(await this.stdout(['version']));
     const info = parseCrictlInfo(await this.stdout(['info', '-o', 'json']));
-    const facts: RuntimeFacts = {
+    // The image list answers two sources (the pinned image, and the id of a named image): read once.
+    let listed: Promise<ListedImage[]> | undefined;
+    const images = (): Promise<ListedImage[]> => (listed ??= this.stdout(['images', '-o', 'json']).then((out) => parseImageList(JSON.parse(out))));
+    return {
       runtimeName: version.runtimeName,
       runtimeVersion: version.runtimeVersion,
       runtimeApiVersion: version.runtimeApiVersion,
       ipamDirs: info.ipamDirs,
+      ...(info.ipamNotChecked ? { ipamNotChecked: info.ipamNotChecked } : {}),
+      ...(await resolveSandboxImage(this.sandboxImageSources(info, images), async (image) => {
+        const listedId = (await images()).find((entry) => entry.repoTags.includes(image))?.id;
+        if (listedId) return { id: listedId, source: this.argv(['images', '-o', 'json']).join(' ') };
+        const inspected = (await this.image(image))?.id;
+        return inspected ? { id: inspected, source: this.argv(['inspecti', '-o', 'json', image]).join(' ') } : undefined;
+      })),
     };
-    if (info.sandboxImage) {
-      facts.sandboxImage = info.sandboxImage;
-      facts.sandboxImageSource = 'crictl info: config.sandboxImage';
-      return facts;
-    }
-    // containerd 2.x and CRI-O do not export the configured image in `crictl info`: read the
-    // image of a sandbox already running on the node (kube-proxy, the CNI's own pods...).
-    const running = currentSandbox((await this.listPodSandboxes({})).filter((sandbox) => sandbox.state === 'ready'));
-    if (running) {
-      const image = (await this.sandbox(running.id)).image;
-      if (image) {
-        facts.sandboxImage = image;
-        facts.sandboxImageSource = `crictl inspectp of running sandbox ${running.podNamespace ?? '?'}/${running.podName ?? running.id.slice(0, 13)}`;
-      }
-    }
-    return facts;
+  }
+
+  /** Where this runtime may tell its sandbox image, in the order of sandbox-image.ts. */
+  private sandboxImageSources(info: CrictlInfo, images: () => Promise<ListedImage[]>): SandboxImageSource[] {
+    return [
+      { describe: 'crictl info: config.sandboxImage', read: async () => (info.sandboxImage ? { image: info.sandboxImage } : { why: 'not reported (containerd 2.x no longer exports it)' }) },
+      { describe: `the runtime's one pinned image (${this.argv(['images', '-o', 'json']).join(' ')})`, read: async () => pinnedSandboxImage(await images()) },
+      {
+        describe: 'containerd config dump on the node',
+        read: async () => {
+          const dump = await this.shell.run(['containerd', 'config', 'dump'], { timeoutMs: 30_000 });
+          // No containerd binary on the node (another runtime, or k3s's bundled one): the source does not exist there.
+          if (dump.exitCode === 127) return undefined;
+          if (dump.exitCode !== 0) return { why: `exit ${dump.exitCode}: ${dump.stderr.trim().split('\n').at(-1) ?? ''}` };
+          return configDumpSandboxImage(dump.stdout, info.containerdEndpoint);
+        },
+      },
+      {
+        describe: 'the image of the running sandboxes (crictl inspectp)',
+        read: async () => {
+          // A few suffice: they name the image they were made from; a node may run hundreds.
+          const running = (await this.listPodSandboxes({})).filter((sandbox) => sandbox.state === 'ready').slice(0, RUNNING_SANDBOXES_READ);
+          const common = commonSandboxImage(await Promise.all(running.map(async (sandbox) => (await this.sandbox(sandbox.id)).image ?? '')));
+          return common ? { image: common.image } : { why: running.length === 0 ? 'no sandbox is running' : 'the running sandboxes name no image' };
+        },
+      },
+    ];
   }
 
   /** Fails with one line when crictl cannot reach the runtime (checked once per node at start). */

@@ -5,7 +5,7 @@
  * (shared/recorded: crictl-pods*.json, crictl-ps-a.json, crictl-version.txt, crictl-info.json,
  * err-crictl-*.stderr.txt). The inspect documents are parsed in inspect-parsers.ts.
  */
-import { hostLocalIpamDirs } from './cni-info.ts';
+import { ipamStores } from './cni-info.ts';
 import { containerStateOf, sandboxStateOf, type ContainerRunState } from '../cri/states.ts';
 import type { SandboxSummary } from './runtime-facts.ts';
 import { integer, record, stringRecord, text, type Json } from './json-fields.ts';
@@ -115,8 +115,12 @@ export function parseCrictlVersion(output: string): CrictlVersion {
 export interface CrictlInfo {
   /** From config.sandboxImage (containerd 1.x; containerd 2.x no longer exports it here). */
   sandboxImage?: string;
+  /** config.containerdEndpoint: the socket the runtime says it serves (to match a config dump to it). */
+  containerdEndpoint?: string;
   /** host-local IPAM directories of the CNI networks the runtime loaded. */
   ipamDirs: string[];
+  /** Why IP release cannot be checked, when ipamDirs is empty (cni-info.ts). */
+  ipamNotChecked?: string;
   /** Runtime conditions by type: { RuntimeReady: true, NetworkReady: true }. */
   conditions: Record<string, boolean>;
 }
@@ -137,9 +141,13 @@ export function parseCrictlInfo(output: string): CrictlInfo {
       if (type) conditions[type] = entry.status === true;
     }
   }
-  const info: CrictlInfo = { ipamDirs: hostLocalIpamDirs(document.cniconfig), conditions };
+  const stores = ipamStores(document.cniconfig);
+  const info: CrictlInfo = { ipamDirs: stores.dirs, conditions };
+  if (stores.notChecked) info.ipamNotChecked = stores.notChecked;
   const sandboxImage = text(config.sandboxImage);
   if (sandboxImage) info.sandboxImage = sandboxImage;
+  const endpoint = text(config.containerdEndpoint);
+  if (endpoint) info.containerdEndpoint = endpoint;
   return info;
 }
 

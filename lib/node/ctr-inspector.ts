@@ -8,8 +8,13 @@
 import { EnvironmentError } from '../errors.ts';
 import {
   containerFactsFromCtr,
+  cniNetworkFromConfigFile,
   ctrLabelFilter,
+  firstCniConfigFile,
+  imageConfigCommand,
   isCtrNotFound,
+  nextImageBlob,
+  parseCtrImagesLs,
   parseCriContainerStatus,
   parseCtrContainerInfo,
   parseCtrContainersLs,
@@ -24,8 +29,9 @@ import {
 import { ipv4OfDevice } from '../linux/ip-addr.ts';
 import { LABEL_CRI_KIND, LABEL_POD_UID } from '../labels.ts';
 import type { NodeShell } from './node-shell.ts';
-import { NodeCommandError } from './node-shell.ts';
-import type { ContainerFacts, SandboxFacts } from './node-view.ts';
+import { NodeCommandError, runChecked } from './node-shell.ts';
+import { hostLocalIpamDirs } from './cni-info.ts';
+import type { ContainerFacts, ImageFacts, SandboxFacts } from './node-view.ts';
 import type { PodSandboxLister, RuntimeFacts, RuntimeFactsSource, SandboxSummary } from './runtime-facts.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
 
@@ -39,10 +45,22 @@ export interface CtrInspectorOptions {
   criRootDir?: string;
   /** The sandbox image from the runtime's configuration, with where it was read (for the report). */
   configuredSandboxImage?: () => Promise<{ image: string; source: string } | undefined>;
+  /**
+   * The node's CNI configuration directory, as the CRI plugin is configured with it (cni conf_dir;
+   * containerd's default is /etc/cni/net.d). ctr cannot show the CRI plugin's CNI config, so the
+   * host-local IPAM directories are read from the file the plugin loads from there. Without it,
+   * runtimeFacts reports none (the IP-release checks then say they cannot look).
+   */
+  cniConfDir?: string;
 }
 
 const APP_CONTAINER = { [LABEL_CRI_KIND]: 'container' };
 const SANDBOX = { [LABEL_CRI_KIND]: 'sandbox' };
+
+/** The node's architecture as OCI platforms name it: the node runs on this machine's kind of CPU. */
+function goArchitecture(): string {
+  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
+}
 
 export class CtrInspector implements RuntimeInspector, PodSandboxLister, RuntimeFactsSource {
   private readonly shell: NodeShell;
@@ -119,6 +137,23 @@ export class CtrInspector implements RuntimeInspector, PodSandboxLister, Runtime
     return containerFactsFromCtr(info, tasks.get(containerId), await this.status(containerId));
   }
 
+  /**
+   * An image the node's containerd has, with its config's entrypoint and cmd, read through ctr's
+   * content store: `images ls` (target digest; the CRI plugin also lists the image under its id,
+   * the config digest), then `content get` from the target to the config. undefined when the
+   * runtime does not have it.
+   */
+  async image(reference: string): Promise<ImageFacts | undefined> {
+    const rows = parseCtrImagesLs(await this.ctr(['images', 'ls']));
+    const named = rows.find((row) => row.ref === reference);
+    if (!named) return undefined;
+    let next = nextImageBlob(await this.ctr(['content', 'get', named.digest]), goArchitecture());
+    if (next.kind === 'manifest') next = nextImageBlob(await this.ctr(['content', 'get', next.digest]), goArchitecture());
+    const { entrypoint, cmd } = imageConfigCommand(await this.ctr(['content', 'get', next.digest]));
+    const names = rows.filter((row) => row.digest === named.digest && !row.ref.startsWith('sha256:')).map((row) => row.ref);
+    return { id: next.digest, repoTags: names.filter((ref) => !ref.includes('@')), repoDigests: names.filter((ref) => ref.includes('@')), entrypoint, cmd };
+  }
+
   /** The CRI status file of a container, when the plugin's root is known and the file readable. */
   private async status(containerId: string): Promise<CriContainerStatus | undefined> {
     if (!this.options.criRootDir) return undefined;
@@ -141,8 +176,7 @@ export class CtrInspector implements RuntimeInspector, PodSandboxLister, Runtime
       // ctr does not speak CRI; a runtime that serves a kubelet of 1.26 or later serves CRI v1,
       // the only version those kubelets use.
       runtimeApiVersion: 'v1',
-      // The snap's CNI (Calico by default) keeps no host-local store the harness could read.
-      ipamDirs: [],
+      ipamDirs: await this.ipamDirs(),
     };
     const configured = await this.options.configuredSandboxImage?.();
     if (configured) {
@@ -157,6 +191,21 @@ export class CtrInspector implements RuntimeInspector, PodSandboxLister, Runtime
       facts.sandboxImageSource = `images of the node's sandboxes (${this.argv(['containers', 'ls', ctrLabelFilter(SANDBOX)]).join(' ')})`;
     }
     return facts;
+  }
+
+  /**
+   * host-local IPAM directories of the network the CRI plugin uses: the first CNI config file in
+   * cniConfDir by name (libcni's order; the plugin loads max_conf_num = 1 by default).
+   */
+  private async ipamDirs(): Promise<string[]> {
+    const dir = this.options.cniConfDir;
+    if (!dir) return [];
+    const listed = await this.shell.run(['ls', '-1', dir]);
+    if (listed.exitCode !== 0) return [];
+    const file = firstCniConfigFile(listed.stdout.split('\n'));
+    if (!file) return [];
+    const network = cniNetworkFromConfigFile(await runChecked(this.shell, ['cat', `${dir}/${file}`]));
+    return network ? hostLocalIpamDirs(network) : [];
   }
 
   /** Fails with one line when ctr cannot reach the node's containerd (checked once at start). */

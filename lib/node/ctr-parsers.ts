@@ -268,3 +268,74 @@ export function ctrLabelFilter(labels: Record<string, string>): string {
     .map(([key, value]) => `labels.${JSON.stringify(key)}==${JSON.stringify(value)}`)
     .join(',');
 }
+
+/** The CNI config file containerd's CRI plugin loads first from its conf_dir: libcni's extensions, sorted by name. */
+export function firstCniConfigFile(names: string[]): string | undefined {
+  return names
+    .map((name) => name.trim())
+    .filter((name) => /\.(conflist|conf|json)$/.test(name))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[0];
+}
+
+/**
+ * A CNI config file (a .conflist, or a single-plugin .conf) in the shape of the cniconfig the CRI
+ * plugin reports (crictl info: Networks[].Config{Name, Plugins[].Source}), so that cni-info.ts
+ * reads the IPAM store from it as it does from crictl; undefined when the file is not one.
+ */
+export function cniNetworkFromConfigFile(content: string): { Networks: { Config: { Name: string; Plugins: { Source: string }[] } }[] } | undefined {
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(content) as Json;
+  } catch {
+    return undefined;
+  }
+  const config = record(parsed);
+  const name = text(config['name']);
+  if (!name) return undefined;
+  const plugins = Array.isArray(config['plugins']) ? config['plugins'] : typeof config['type'] === 'string' ? [parsed] : [];
+  return { Networks: [{ Config: { Name: name, Plugins: plugins.map((plugin) => ({ Source: JSON.stringify(plugin) })) } }] };
+}
+
+export interface CtrImageRow {
+  ref: string;
+  /** Media type of the image's target: an OCI/Docker manifest or an index (manifest list). */
+  type: string;
+  digest: string;
+}
+
+/**
+ * `ctr images ls`: REF TYPE DIGEST SIZE PLATFORMS LABELS. SIZE holds a space ("1.9 MiB"), so only
+ * the first three cells are read. The CRI plugin lists each image under its names and under its id
+ * (the config digest, "sha256:..."), all with the same target digest.
+ */
+export function parseCtrImagesLs(output: string): CtrImageRow[] {
+  return parseTable(output, ['REF', 'TYPE', 'DIGEST', 'SIZE', 'PLATFORMS', 'LABELS'], 'images ls').map((cells) => {
+    const [ref = '', type = '', digest = ''] = cells;
+    return { ref, type, digest };
+  });
+}
+
+/**
+ * The next blob on the way from an image's target to its config (`ctr content get <digest>`): an
+ * index names the manifest for the architecture, a manifest names the config.
+ */
+export function nextImageBlob(document: string, architecture: string): { kind: 'manifest' | 'config'; digest: string } {
+  const parsed = record(parseJson(document, 'content get'));
+  const manifests = Array.isArray(parsed['manifests']) ? parsed['manifests'].map(record) : undefined;
+  if (manifests) {
+    const chosen = manifests.find((m) => record(m['platform'])['architecture'] === architecture && record(m['platform'])['os'] === 'linux') ?? (manifests.length === 1 ? manifests[0] : undefined);
+    const digest = text(chosen?.['digest']);
+    if (!digest) throw new CtrOutputError('content get', `an index with no manifest for linux/${architecture}`);
+    return { kind: 'manifest', digest };
+  }
+  const digest = text(record(parsed['config'])['digest']);
+  if (!digest) throw new CtrOutputError('content get', 'neither an index nor a manifest with a config');
+  return { kind: 'config', digest };
+}
+
+/** An OCI image config's Entrypoint and Cmd ([] when unset). */
+export function imageConfigCommand(document: string): { entrypoint: string[]; cmd: string[] } {
+  const config = record(record(parseJson(document, 'content get'))['config']);
+  const strings = (value: Json): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+  return { entrypoint: strings(config['Entrypoint']), cmd: strings(config['Cmd']) };
+}

@@ -4,13 +4,32 @@
  * each in shells/). Commands are argument arrays, never shell strings built from input.
  */
 import type { CommandResult } from '../command-result.ts';
+import { EnvironmentError } from '../errors.ts';
 
 export type ShellResult = CommandResult;
 
 export interface NodeShell {
   /** How a person would run the same command, for error messages: "docker exec kind-control-plane". */
   readonly describe: string;
+  /** What the report should know of how this shell reaches the node (e.g. whose namespaces a probe enters and why). */
+  readonly facts?: Record<string, string>;
   run(argv: string[], options?: { timeoutMs?: number }): Promise<ShellResult>;
+}
+
+/**
+ * A node the harness cannot observe at all (e.g. no node process whose namespaces a probe may
+ * enter): its checks are inconclusive, not failed. A run over several nodes goes on without it
+ * and says so; a run with no other node stops with this one line (exit 2).
+ */
+export class NodeInconclusiveError extends EnvironmentError {
+  readonly node: string;
+  readonly reason: string;
+  constructor(node: string, reason: string, todo: string) {
+    super(`node ${node} cannot be observed, so its checks are inconclusive (none was run)`, reason, todo);
+    this.name = 'NodeInconclusiveError';
+    this.node = node;
+    this.reason = reason;
+  }
 }
 
 /** Raised when a node command fails in a way the caller did not expect; prints a pasteable command. */

@@ -6,6 +6,7 @@
  * whatever it finds (see hasPodSandboxLister / hasRuntimeFacts).
  */
 import type { RuntimeInspector } from './runtime-inspector.ts';
+import type { SandboxImageFacts } from './sandbox-image.ts';
 import type { SandboxReadiness } from '../cri/states.ts';
 
 /** One sandbox as a runtime lists it (crictl pods), without the verbose inspect. */
@@ -26,16 +27,15 @@ export interface PodSandboxLister {
   listPodSandboxes(labels: Record<string, string>): Promise<SandboxSummary[]>;
 }
 
-export interface RuntimeFacts {
+/** The sandbox image (and its id) with where each came from: see sandbox-image.ts for the sources, in order. */
+export interface RuntimeFacts extends SandboxImageFacts {
   runtimeName: string;
   runtimeVersion: string;
   runtimeApiVersion: string;
-  /** The sandbox image the runtime is configured with, or the one its running sandboxes use. */
-  sandboxImage?: string;
-  /** Where sandboxImage came from, for the report ("crictl info config.sandboxImage", ...). */
-  sandboxImageSource?: string;
   /** host-local IPAM directories from the runtime's CNI config ([] when not host-local). */
   ipamDirs: string[];
+  /** Why IP release cannot be checked on this node, when ipamDirs is empty ("network cbr0: IPAM calico-ipam keeps no ..."). */
+  ipamNotChecked?: string;
 }
 
 export interface RuntimeFactsSource {

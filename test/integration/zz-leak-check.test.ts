@@ -11,7 +11,9 @@
  * - processes whose command line names a path under /var/lib/pause-conformance/,
  * - an NRI socket under /run/nri that nothing listens on (containerd 2.x with NRI on leaves it),
  * - shim sockets under /run/containerd/s that nothing listens on (a killed shim's),
- * - pod log directories pause-conformance-* under /var/log/pods (the cri provider's).
+ * - pod log directories pause-conformance-* under /var/log/pods (the cri provider's),
+ * - anything of the node-container tests' private Docker engine (helpers/docker/engine-residue.ts:
+ *   its processes, mounts, cgroup parent and run dir; its data-root, the image cache, stays).
  * What belongs to a run whose owner is alive right now (someone's run in another terminal) is
  * not a leak and is left out; the test's own process owns no run by now, so none of its are.
  */
@@ -22,6 +24,7 @@ import { RUN_ID_PATTERN, RUNS_BASE } from '../../lib/runtime/run-layout.ts';
 import { linkNames } from './helpers/host.ts';
 import { hasExited, readProcStat } from '../../lib/linux/proc-stat.ts';
 import { liveRunIds } from './helpers/machine.ts';
+import { engineResidue } from './helpers/docker/engine-residue.ts';
 
 const BASE = path.dirname(RUNS_BASE);
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -107,6 +110,7 @@ export async function findAnyResidue(): Promise<{ leaks: string[]; otherRuns: st
   for (const name of await list('/var/log/pods')) {
     if (name.startsWith('pause-conformance-')) ours(`pod log directory /var/log/pods/${name}`, /^pause-conformance-([0-9a-f]{8})_/.exec(name)?.[1]);
   }
+  for (const left of await engineResidue()) leaks.push(`private Docker engine: ${left}`);
   return { leaks, otherRuns: [...otherRuns] };
 }
 

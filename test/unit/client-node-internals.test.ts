@@ -47,4 +47,17 @@ describe('@kubernetes/client-node internals the exec plumbing relies on', functi
     expect(exec).to.be.instanceOf(Exec);
     expect(Exec.prototype.exec.length, `${WHERE}: Exec.exec(namespace, pod, container, command, stdout, stderr, stdin, tty, statusCallback)`).to.equal(9);
   });
+
+  it('cuts a watch after 30 s of silence, not 30 s after it started (2.0.1, #3022), as lib/kube/watch-until.ts says', async function () {
+    const { createRequire } = await import('node:module');
+    const { readFile } = await import('node:fs/promises');
+    const require = createRequire(import.meta.url);
+    const manifest = require.resolve('@kubernetes/client-node/package.json');
+    const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };
+    const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number);
+    expect(major * 1e6 + minor * 1e3 + patch, `client-node ${version}: 2.0.0 aborts every watch after 30 s (#3020)`).to.be.at.least(2_000_001);
+    // 2.0.1's dist/watch.js re-arms its timer on every chunk of the body (body.on('data', resetTimer)).
+    const watch = await readFile(manifest.replace(/package\.json$/, 'dist/watch.js'), 'utf8');
+    expect(watch, 'client-node no longer re-arms the watch timer on data: re-read its watch timeout and fix the comment in watch-until.ts').to.match(/\.on\('data', resetTimer\)/);
+  });
 });

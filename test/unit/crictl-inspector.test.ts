@@ -73,8 +73,9 @@ describe('CrictlInspector (crictl command lines, recorded answers)', function ()
     expect(listed.map((c) => c.name).sort()).to.deep.equal(['alpha', 'beta', 'gamma']);
   });
 
-  it('reads runtime name, version and the configured sandbox image from `crictl version` and `crictl info -o json`', async function () {
-    const shell = new ReplayShell({ [`${C} version`]: ok('crictl-version.txt'), [`${C} info -o json`]: ok('crictl-info.json') });
+  it('reads runtime name, version, the configured sandbox image and its id from `crictl version`, `crictl info` and `crictl images`', async function () {
+    // The real node showed "(id unknown)" although crictl knew the id: now it is read from the image list.
+    const shell = new ReplayShell({ [`${C} version`]: ok('crictl-version.txt'), [`${C} info -o json`]: ok('crictl-info.json'), [`${C} images -o json`]: ok('crictl-images.json') });
     expect(await new CrictlInspector(shell, { endpoint: ENDPOINT }).runtimeFacts()).to.deep.equal({
       runtimeName: 'containerd',
       runtimeVersion: '1.6.20~ds1',
@@ -82,21 +83,45 @@ describe('CrictlInspector (crictl command lines, recorded answers)', function ()
       ipamDirs: ['/var/lib/pc-node/cni-state/probe'],
       sandboxImage: 'localhost/pause:catatonit',
       sandboxImageSource: 'crictl info: config.sandboxImage',
+      sandboxImageId: 'sha256:9f5329699b88427d4f8a81dd9f370fe41f49b7f1acf0a55f7ce07ce1cb9272ac',
+      sandboxImageIdSource: `${C} images -o json`,
     });
   });
 
-  it("falls back to a running sandbox's image when `crictl info` has no config.sandboxImage (containerd 2.x)", async function () {
+  it("containerd 2.1.9 (real node's crictl info, no config.sandboxImage): the one pinned image and its id", async function () {
+    // The image list as containerd 2.1.9 answers ListImages (crictl images -o json prints the same fields).
+    const shell = new ReplayShell({
+      [`${C} version`]: ok('crictl-version.txt'),
+      [`${C} info -o json`]: ok('crictl-info-containerd-2.1.9.json'),
+      [`${C} images -o json`]: ok('containerd-2.1.9-cri-list-images.json'),
+    });
+    const facts = await new CrictlInspector(shell, { endpoint: ENDPOINT }).runtimeFacts();
+    expect(facts).to.deep.include({
+      sandboxImage: 'localhost/pause-conformance/pause:catatonit',
+      sandboxImageSource: `the runtime's one pinned image (${C} images -o json)`,
+      sandboxImageId: 'sha256:af2deff36e5822c72cf89dec3682c79ad1c36b2f41dadbfa0f39ffd26d19dbe0',
+      ipamDirs: ['/var/lib/cni/node-networks/node'],
+    });
+  });
+
+  it("falls back to the running sandboxes' image when neither the status nor a pinned image names it", async function () {
     const info = JSON.parse(recorded('crictl-info.json')) as { config: Record<string, unknown> };
     delete info.config['sandboxImage'];
     const shell = new ReplayShell({
       [`${C} version`]: ok('crictl-version.txt'),
       [`${C} info -o json`]: { stdout: JSON.stringify(info), stderr: '', exitCode: 0 },
+      [`${C} images -o json`]: ok('crictl-images.json'),
+      // A node without a containerd binary of its own: the shell's "not found".
+      'containerd config dump': { stdout: '', stderr: '', exitCode: 127 },
       [`${C} pods -o json`]: ok('crictl-pods-label-trio.json'),
       [`${C} inspectp -o json ${TRIO_SANDBOX_0}`]: ok('crictl-inspectp-trio.json'),
     });
     const facts = await new CrictlInspector(shell, { endpoint: ENDPOINT }).runtimeFacts();
-    expect(facts.sandboxImage).to.equal('localhost/pause:catatonit');
-    expect(facts.sandboxImageSource).to.equal('crictl inspectp of running sandbox pc-rec/trio');
+    expect(facts).to.deep.include({
+      sandboxImage: 'localhost/pause:catatonit',
+      sandboxImageSource: 'the image of the running sandboxes (crictl inspectp)',
+      sandboxImageId: 'sha256:9f5329699b88427d4f8a81dd9f370fe41f49b7f1acf0a55f7ce07ce1cb9272ac',
+    });
   });
 
   it('uses crictl\'s own configuration when no endpoint is given', async function () {

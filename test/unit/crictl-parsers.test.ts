@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { CrictlOutputError, parseCrictlFailure, parseCrictlInfo, parseCrictlPods, parseCrictlPs, parseCrictlVersion } from '../../lib/node/crictl-parsers.ts';
 import { currentSandbox } from '../../lib/node/runtime-facts.ts';
-import { hostLocalIpamDirs } from '../../lib/node/cni-info.ts';
+import { hostLocalIpamDirs, ipamStores } from '../../lib/node/cni-info.ts';
 
 const recorded = (name: string): string => readFileSync(new URL(`../../fixtures/recorded/${name}`, import.meta.url), 'utf8');
 
@@ -109,5 +109,57 @@ describe('CNI info', function () {
   it('finds the host-local IPAM directory in recorded crictl info', function () {
     const info = JSON.parse(recorded('crictl-info.json')) as { cniconfig: unknown };
     expect(hostLocalIpamDirs(info.cniconfig)).to.deep.equal(['/var/lib/pc-node/cni-state/probe']);
+    expect(ipamStores(info.cniconfig).notChecked).to.equal(undefined);
+  });
+
+  it("finds a real node's host-local dataDir in recorded containerd 2.1.9 crictl info", function () {
+    const info = JSON.parse(recorded('crictl-info-containerd-2.1.9.json')) as { cniconfig: unknown };
+    expect(ipamStores(info.cniconfig)).to.deep.equal({ dirs: ['/var/lib/cni/node-networks/node'] });
+  });
+
+  describe("k3s's flannel conflist (k3s pkg/agent/flannel/setup_linux.go cniConf, as go-cni reports it)", function () {
+    // The loopback entry is the recorded one; the cbr0 entry is k3s's template with each plugin's
+    // Source as libcni marshals it (keys sorted, compact), per containerd/go-cni cni.go 311-321.
+    const loopback = (JSON.parse(recorded('crictl-info.json')) as { cniconfig: { Networks: unknown[] } }).cniconfig.Networks[0];
+    const k3s = (flannel: string): unknown => ({
+      Networks: [
+        loopback,
+        {
+          Config: {
+            CNIVersion: '1.0.0',
+            Name: 'cbr0',
+            Plugins: [
+              { Network: { dns: {}, ipam: {}, type: 'flannel' }, Source: flannel },
+              { Network: { capabilities: { portMappings: true }, dns: {}, ipam: {}, type: 'portmap' }, Source: '{"capabilities":{"portMappings":true},"type":"portmap"}' },
+              { Network: { capabilities: { bandwidth: true }, dns: {}, ipam: {}, type: 'bandwidth' }, Source: '{"capabilities":{"bandwidth":true},"type":"bandwidth"}' },
+            ],
+            Source: '{ "name":"cbr0", "cniVersion":"1.0.0", "plugins":[ {"type":"flannel","delegate":{"hairpinMode":true,"forceAddress":true,"isDefaultGateway":true}}, {"type":"portmap","capabilities":{"portMappings":true}}, {"type":"bandwidth","capabilities":{"bandwidth":true}} ] }',
+          },
+          IFName: 'eth0',
+        },
+      ],
+      PluginConfDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d',
+      PluginDirs: ['/var/lib/rancher/k3s/data/cni'],
+      PluginMaxConfNum: 1,
+      Prefix: 'eth',
+    });
+    const template = '{"delegate":{"forceAddress":true,"hairpinMode":true,"isDefaultGateway":true},"type":"flannel"}';
+
+    it("reads flannel's delegate IPAM: host-local in /var/lib/cni/networks/<list name>", function () {
+      expect(ipamStores(k3s(template))).to.deep.equal({ dirs: ['/var/lib/cni/networks/cbr0'] });
+    });
+
+    it("takes the flannel plugin's own ipam.dataDir", function () {
+      expect(ipamStores(k3s(template.replace('"type":"flannel"', '"ipam":{"dataDir":"/var/lib/x","type":"host-local"},"type":"flannel"'))).dirs).to.deep.equal(['/var/lib/x/cbr0']);
+    });
+
+    it('says why IP release cannot be checked when the IPAM is not host-local', function () {
+      expect(ipamStores(k3s(template.replace('"type":"flannel"', '"ipam":{"type":"calico-ipam"},"type":"flannel"')))).to.deep.equal({
+        dirs: [],
+        notChecked: 'network cbr0: IPAM calico-ipam keeps no host-local store the harness can read',
+      });
+      expect(ipamStores({ Networks: [loopback] }).notChecked).to.equal('no plugin of the CNI networks cni-loopback allocates IPs with host-local');
+      expect(ipamStores(undefined).notChecked).to.equal('the runtime reports no CNI network');
+    });
   });
 });

@@ -18,7 +18,13 @@ import {
   rfc3339Nanoseconds,
   sandboxFactsFromCtr,
   sandboxSummaryFromCtr,
+  cniNetworkFromConfigFile,
+  firstCniConfigFile,
+  imageConfigCommand,
+  nextImageBlob,
+  parseCtrImagesLs,
 } from '../../lib/node/ctr-parsers.ts';
+import { hostLocalIpamDirs } from '../../lib/node/cni-info.ts';
 import { parseSandboxInspect } from '../../lib/node/inspect-parsers.ts';
 import { ipv4OfDevice } from '../../lib/linux/ip-addr.ts';
 
@@ -161,5 +167,87 @@ describe('ctr parsers (recorded ctr 1.6.20 output)', function () {
       expect(rfc3339Nanoseconds('2026-11-25T13:48:53Z')).to.equal(1795614533000000000n);
       expect(rfc3339Nanoseconds('yesterday')).to.equal(0n);
     });
+  });
+});
+
+describe('ctr parsers (recorded ctr and containerd 2.1.9)', function () {
+  // One pod "trio" (sandbox + c0, c1) read by ctr 2.1.9 and over CRI at the same moment.
+  const SANDBOX = '2af6b18f495634fe566239a5921a47f92d32e12f13eddda6b9be83214d17aa97';
+  const C0 = '23f8e32e5d46683b5146f1806e29ff867b698779b0ca12092198ac95a245072b';
+  const tasks = parseCtrTasksLs(recorded('containerd-2.1.9-ctr-tasks-ls.txt'));
+
+  it('reads the tables and the server version as 1.6 prints them', function () {
+    expect(parseCtrServerVersion(recorded('containerd-2.1.9-ctr-version.txt'))).to.equal('2.1.9+unknown');
+    expect([...tasks.values()].map((task) => `${task.id.slice(0, 6)}:${task.pid}:${task.status}`)).to.deep.equal(['2af6b1:2031:RUNNING', '23f8e3:2088:RUNNING', '2940fa:2136:RUNNING']);
+    expect(parseCtrContainersLs(recorded('containerd-2.1.9-ctr-containers-ls.txt')).map((row) => row.image)).to.deep.equal([
+      'localhost/pause-conformance/busybox:static',
+      'localhost/pause-conformance/busybox:static',
+      'localhost/pause-conformance/pause:catatonit',
+    ]);
+  });
+
+  it('reads the sandbox as the same runtime reports it over CRI (state, IP, labels, namespace modes)', function () {
+    const info = parseCtrContainerInfo(recorded('containerd-2.1.9-ctr-containers-info-sandbox.json'));
+    const facts = sandboxFactsFromCtr(info, tasks.get(SANDBOX), true);
+    const cri = (JSON.parse(recorded('containerd-2.1.9-cri-pod-sandbox-status-verbose.json')) as { status: { state: string; network: { ip: string }; labels: Record<string, string>; linux: { namespaces: { options: Record<string, string> } } } }).status;
+    expect(cri.state).to.equal('SANDBOX_READY');
+    expect(facts).to.deep.include({ id: SANDBOX, state: 'ready', attempt: 0, pausePid: 2031, ip: cri.network.ip, image: 'localhost/pause-conformance/pause:catatonit' });
+    expect(facts.labels).to.deep.equal(cri.labels);
+    const { network, pid, ipc } = cri.linux.namespaces.options;
+    expect(facts.namespaceModes).to.deep.equal({ network, pid, ipc });
+    expect(facts.netnsPath).to.match(/\/netns\/cni-810fafca-5d23-7613-b10a-7cc10012af6d$/);
+  });
+
+  it('reads an app container: its sandbox, name, attempt and running pid', function () {
+    const info = parseCtrContainerInfo(recorded('containerd-2.1.9-ctr-containers-info-container.json'));
+    expect(containerFactsFromCtr(info, tasks.get(C0), undefined)).to.deep.equal({ id: C0, sandboxId: SANDBOX, name: 'c0', attempt: 0, state: 'running', pid: 2088 });
+  });
+});
+
+describe('CNI config files as the ctr inspector reads them for the IPAM store', function () {
+  const nodeImageConflist = readFileSync(new URL('../../fixtures/node-image/rootfs/etc/cni/net.d/10-pc-node.conflist', import.meta.url), 'utf8');
+
+  it("takes the file containerd's CRI plugin loads: the first .conflist/.conf/.json by name", function () {
+    expect(firstCniConfigFile(['99-loopback.conf', '10-pc-node.conflist', 'README', '', '05-old.conf.bak'])).to.equal('10-pc-node.conflist');
+    expect(firstCniConfigFile(['README'])).to.equal(undefined);
+  });
+
+  it("finds the node image's host-local store (the network's name under /var/lib/cni/networks)", function () {
+    expect(hostLocalIpamDirs(cniNetworkFromConfigFile(nodeImageConflist))).to.deep.equal(['/var/lib/cni/networks/pc-node']);
+  });
+
+  it("honours a dataDir, and reads a single-plugin .conf (kindnetd's ipam: kind images/kindnetd/cmd/kindnetd/cni.go)", function () {
+    const kindnet = '{"cniVersion":"0.4.0","name":"kindnet","plugins":[{"type":"ptp","ipMasq":false,"ipam":{"type":"host-local","dataDir":"/run/cni-ipam-state","ranges":[[{"subnet":"10.244.0.0/24"}]]},"mtu":1500},{"type":"portmap","capabilities":{"portMappings":true}}]}';
+    expect(hostLocalIpamDirs(cniNetworkFromConfigFile(kindnet))).to.deep.equal(['/run/cni-ipam-state/kindnet']);
+    const single = '{"cniVersion":"0.3.1","name":"mynet","type":"bridge","ipam":{"type":"host-local","subnet":"10.22.0.0/16"}}';
+    expect(hostLocalIpamDirs(cniNetworkFromConfigFile(single))).to.deep.equal(['/var/lib/cni/networks/mynet']);
+  });
+
+  it('gives no store for a file that is not a CNI config', function () {
+    expect(cniNetworkFromConfigFile('not json')).to.equal(undefined);
+    expect(cniNetworkFromConfigFile('{"plugins":[]}')).to.equal(undefined);
+  });
+});
+
+describe("an image's config through ctr's content store (recorded in a node container, ctr 1.6.20)", function () {
+  const rows = parseCtrImagesLs(recorded('node-container-ctr-images-ls.txt'));
+  const PAUSE = 'localhost/pause-conformance/pause:catatonit';
+
+  it('lists each image under its name and its id (the config digest), both with the same target digest', function () {
+    const pause = rows.find((row) => row.ref === PAUSE)!;
+    expect(pause.type).to.equal('application/vnd.oci.image.manifest.v1+json');
+    const manifestConfig = nextImageBlob(recorded('node-container-ctr-content-get-pause-manifest.json'), 'amd64');
+    expect(manifestConfig.kind).to.equal('config');
+    expect(rows.filter((row) => row.digest === pause.digest).map((row) => row.ref).sort()).to.deep.equal([PAUSE, manifestConfig.digest]);
+  });
+
+  it("reads the config's entrypoint and cmd", function () {
+    expect(imageConfigCommand(recorded('node-container-ctr-content-get-pause-config.json'))).to.deep.equal({ entrypoint: ['/pause', '-P'], cmd: [] });
+  });
+
+  it('follows an index to the manifest of the architecture, and refuses what is neither', function () {
+    const index = JSON.stringify({ schemaVersion: 2, manifests: [{ digest: 'sha256:arm', platform: { os: 'linux', architecture: 'arm64' } }, { digest: 'sha256:amd', platform: { os: 'linux', architecture: 'amd64' } }] });
+    expect(nextImageBlob(index, 'amd64')).to.deep.equal({ kind: 'manifest', digest: 'sha256:amd' });
+    expect(() => nextImageBlob('{"schemaVersion":2}', 'amd64')).to.throw(CtrOutputError, /neither an index nor a manifest/);
   });
 });

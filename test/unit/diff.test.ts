@@ -37,6 +37,19 @@ describe('diff of two reports', function () {
     expect(diff.steps).to.deep.equal([]);
   });
 
+  it('only where the sandbox image was read changed (containerd 1.x status -> 2.x pinned image): no target change, no regression', function () {
+    const before = real('before-default-pause.json');
+    const after = structuredClone(before);
+    const target = after.targets[0]!;
+    target.info.sandboxImageSource = "the runtime's one pinned image (crictl images -o json)";
+    target.info.details['sandboxImageSource'] = target.info.sandboxImageSource;
+    before.targets[0]!.info.sandboxImageSource = 'crictl info: config.sandboxImage';
+    const diff = diffReports(before, after);
+    expect(diff.regressed).to.equal(false);
+    expect(diff.targets[0]!.info).to.deep.equal([]);
+    expect(formatDiff(diff, 'before.json', 'after.json')).to.not.match(/REGRESSED|sandboxImage:/);
+  });
+
   it('another sandbox image: image and id change, the pause command in the evidence, no regression', function () {
     const diff = diffReports(real('before-default-pause.json'), real('after-alt-pause.json'));
     expect(diff.regressed).to.equal(false);

@@ -6,15 +6,18 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { UserFacingError } from '../../lib/errors.ts';
 import { containerExecArgs, ContainerExecShell } from '../../lib/node/shells/container-exec-shell.ts';
-import { kindEngine } from '../../lib/providers/kind/engine.ts';
-import { clusterNameProblem, createClusterArgs, deleteClusterArgs, GET_CLUSTERS_ARGS, getKubeconfigArgs, kindFailureError } from '../../lib/providers/kind/kind-cli.ts';
+import { bannerMatches, kindEngine, scannerLines, type EngineBanner, type KindEngine } from '../../lib/providers/kind/engine.ts';
+import { KindCli, clusterNameProblem, createClusterArgs, deleteClusterArgs, GET_CLUSTERS_ARGS, getKubeconfigArgs, kindFailureError } from '../../lib/providers/kind/kind-cli.ts';
 import { parseKindClusters, parseKindFailure, parseKindVersion } from '../../lib/providers/kind/kind-parsers.ts';
 import { listNodesArgs, parseNames, roleArgs } from '../../lib/providers/kind/node-containers.ts';
 
 const recorded = (name: string): string => readFileSync(new URL(`../../fixtures/recorded/${name}`, import.meta.url), 'utf8');
-const docker = kindEngine('docker');
+const docker: KindEngine = { name: 'docker', binary: 'docker', reason: 'KIND_EXPERIMENTAL_PROVIDER=docker', fromVariable: true };
 
 describe('kind CLI (recorded kind v0.33.0 output)', function () {
   describe('parsers', function () {
@@ -61,6 +64,9 @@ describe('kind CLI (recorded kind v0.33.0 output)', function () {
       ['kind-a1-cli-no-daemon-get-clusters.stderr.txt', /^kind get clusters failed: the Docker daemon is not running \(nothing answers at unix:\/\/\/var\/run\/docker\.sock\)\. Start it/],
       ['kind-a2-no-docker-binary-get-clusters.stderr.txt', /^kind get clusters failed: kind uses docker \(KIND_EXPERIMENTAL_PROVIDER=docker\) and "docker" is not on PATH\. Install Docker/],
       ['kind-b-engine-create-cluster-no-image.stderr.txt', /^kind get clusters failed: the node image kindest\/node:v1\.37\.0@sha256:a1ed56cf\w+ could not be pulled \(Error response from daemon: .*no such host\)\. Check the network/],
+      ['kind-c-create-missing-local-image.stderr.txt', /^kind get clusters failed: the node image localhost\/pause-conformance\/node:missing could not be pulled \(Error response from daemon: Get "http:\/\/localhost\/v2\/": dial tcp 127\.0\.0\.1:80: connect: connection refused\)\. /],
+      // Not "docker is not on PATH": kubeadm is missing in kind's node, whose image is no kind node image.
+      ['kind-c-create-node-image-without-kubeadm.stderr.txt', /^kind get clusters failed: kind's node has no "kubeadm" \(OCI runtime exec failed: .*"kubeadm": executable file not found in \$PATH: unknown\): the node image is not a kind node image\. Pass a kind node image with --node-image/],
     ];
     for (const [file, expected] of cases) {
       it(`maps ${file}`, function () {
@@ -116,20 +122,66 @@ describe('kind CLI (recorded kind v0.33.0 output)', function () {
     });
   });
 
-  describe('engine', function () {
-    const none = (): boolean => false;
-    it('follows KIND_EXPERIMENTAL_PROVIDER', function () {
-      expect(kindEngine('podman', none)).to.deep.include({ name: 'podman', binary: 'podman' });
-      expect(kindEngine('nerdctl', none)).to.deep.include({ name: 'nerdctl', binary: 'nerdctl' });
-      expect(kindEngine('finch', none)).to.deep.include({ name: 'finch', binary: 'finch' });
+  describe('engine, as kind v0.33.0 picks it (pkg/cluster/provider.go DetectNodeProvider, */util.go IsAvailable)', function () {
+    // `<binary> -v` stdout as recorded (fixtures/recorded/engine-banner-*); a binary not listed cannot run.
+    const banners = (outputs: Record<string, string>): EngineBanner => async (binary) => (binary in outputs ? scannerLines(outputs[binary]!) : undefined);
+    const docker28 = recorded('engine-banner-docker-28.2.2.stdout.txt');
+    const dockerIo = recorded('engine-banner-docker.io-20.10.24.stdout.txt');
+    const podmanShim = recorded('engine-banner-podman-docker-shim.stdout.txt');
+    const podman = recorded('engine-banner-podman-4.3.1.stdout.txt');
+
+    it('follows KIND_EXPERIMENTAL_PROVIDER without asking any engine', async function () {
+      const asked: string[] = [];
+      const spy: EngineBanner = async (binary) => {
+        asked.push(binary);
+        return undefined;
+      };
+      expect(await kindEngine('podman', spy)).to.deep.include({ name: 'podman', binary: 'podman', fromVariable: true });
+      expect(await kindEngine('nerdctl', spy)).to.deep.include({ name: 'nerdctl', binary: 'nerdctl' });
+      expect(await kindEngine('finch', spy)).to.deep.include({ name: 'finch', binary: 'finch' });
+      expect(asked).to.deep.equal([]);
     });
 
-    it('detects like kind when unset or unknown: docker, then nerdctl/finch, then podman; docker when none', function () {
-      expect(kindEngine(undefined, (binary) => binary === 'podman').name).to.equal('podman');
-      expect(kindEngine(undefined, (binary) => binary === 'podman' || binary === 'docker').name).to.equal('docker');
-      expect(kindEngine('rkt', (binary) => binary === 'nerdctl')).to.deep.include({ name: 'nerdctl' });
-      expect(kindEngine('rkt', (binary) => binary === 'nerdctl').reason).to.match(/kind ignores it/);
-      expect(kindEngine(undefined, none)).to.deep.include({ name: 'docker', reason: "kind's default: no engine found on PATH" });
+    it('takes docker when `docker -v` prints the Docker banner (CLI 28.2.2, Debian docker.io 20.10.24)', async function () {
+      expect(await kindEngine(undefined, banners({ docker: docker28, podman }))).to.deep.include({ name: 'docker', fromVariable: false });
+      expect((await kindEngine(undefined, banners({ docker: dockerIo }))).reason).to.equal('kind\'s detection: `docker -v` says "Docker version 20.10.24+dfsg1, build 297e128"');
+    });
+
+    it("takes podman when `docker` is podman's docker shim: its banner is podman's, so kind passes on docker", async function () {
+      // The shim's notice goes to stderr, which kind does not read; stdout is podman's own banner.
+      expect(recorded('engine-banner-podman-docker-shim.stderr.txt')).to.match(/^Emulate Docker CLI using podman/);
+      expect(bannerMatches(scannerLines(podmanShim), 'Docker version')).to.equal(false);
+      expect(await kindEngine(undefined, banners({ docker: podmanShim, podman }))).to.deep.include({ name: 'podman', binary: 'podman' });
+    });
+
+    it('takes nerdctl, then finch, before podman; a banner of more than one line is refused, as kind refuses it', async function () {
+      // Banners as nerdctl/util.go expects them (neither tool is packaged in Debian to record from).
+      expect((await kindEngine(undefined, banners({ nerdctl: 'nerdctl version 2.1.2\n', podman }))).name).to.equal('nerdctl');
+      expect((await kindEngine(undefined, banners({ finch: 'finch version v1.4.1\n', podman }))).name).to.equal('finch');
+      expect((await kindEngine(undefined, banners({ docker: `${docker28}WARNING: something\n`, podman }))).name).to.equal('podman');
+    });
+
+    it("falls back to docker when nothing answers, and says when kind ignores an unknown KIND_EXPERIMENTAL_PROVIDER", async function () {
+      expect(await kindEngine(undefined, banners({}))).to.deep.include({ name: 'docker', reason: "kind's default: no engine answered `-v` with its banner" });
+      const ignored = await kindEngine('rkt', banners({ podman }));
+      expect(ignored).to.deep.include({ name: 'podman', fromVariable: false });
+      expect(ignored.reason).to.match(/KIND_EXPERIMENTAL_PROVIDER=rkt is not a value kind knows, so kind ignores it/);
+    });
+
+    it('leaves KIND_EXPERIMENTAL_PROVIDER out of kind\'s environment when the user did not set it', async function () {
+      // A stand-in kind that prints its environment: `version` falls back to printing what the binary said.
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'pc-kind-env-'));
+      const saved = process.env['KIND_EXPERIMENTAL_PROVIDER'];
+      delete process.env['KIND_EXPERIMENTAL_PROVIDER'];
+      try {
+        await writeFile(path.join(dir, 'kind'), '#!/bin/sh\nenv\n', { mode: 0o755 });
+        const printed = await new KindCli({ binary: path.join(dir, 'kind'), engine: await kindEngine(undefined, banners({ docker: docker28 })) }).version();
+        expect(printed).to.match(/^PATH=/m);
+        expect(printed).to.not.match(/^KIND_EXPERIMENTAL_PROVIDER=/m);
+      } finally {
+        if (saved !== undefined) process.env['KIND_EXPERIMENTAL_PROVIDER'] = saved;
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 });

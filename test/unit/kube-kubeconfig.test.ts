@@ -76,6 +76,46 @@ describe('kubeconfig loading and the API server check', function () {
     expect(loaded.source).to.equal(`$KUBECONFIG (${file('env.yaml')})`);
   });
 
+  describe('$KUBECONFIG with several files, merged as kubectl does (client-go clientcmd loader)', function () {
+    // Two files that share the cluster and user names, each with its own current-context.
+    const shared = (letter: string, current: string): string => `apiVersion: v1
+kind: Config
+clusters:
+- name: shared
+  cluster: {server: https://${letter}.example:6443}
+contexts:
+- name: ${letter}
+  context: {cluster: shared, user: u}
+users:
+- name: u
+  user: {token: token-${letter}}
+${current ? `current-context: ${current}\n` : ''}`;
+
+    it('keeps the first file\'s current-context and its value of a shared name, skips a missing file', async function () {
+      await writeFile(file('a.yaml'), shared('a', 'a'));
+      await writeFile(file('b.yaml'), shared('b', 'b'));
+      const loaded = loadKubeConfig({}, { KUBECONFIG: [file('a.yaml'), file('missing.yaml'), file('b.yaml')].join(path.delimiter) });
+      expect(loaded).to.deep.include({ contextName: 'a', clusterName: 'shared', server: 'https://a.example:6443' });
+      expect(loaded.kubeConfig.getContexts().map((context) => context.name)).to.deep.equal(['a', 'b']);
+      expect(loaded.kubeConfig.getUsers().map((user) => user.token)).to.deep.equal(['token-a']);
+      expect(loaded.source).to.include(`skipped, missing: ${file('missing.yaml')}`);
+      // --context b still reaches the second file's context, on the first file's cluster of that name.
+      expect(loadKubeConfig({ context: 'b' }, { KUBECONFIG: [file('a.yaml'), file('b.yaml')].join(path.delimiter) }).server).to.equal('https://a.example:6443');
+    });
+
+    it('takes current-context from the first file that sets one', async function () {
+      await writeFile(file('a0.yaml'), shared('a', ''));
+      await writeFile(file('b.yaml'), shared('b', 'b'));
+      expect(loadKubeConfig({}, { KUBECONFIG: [file('a0.yaml'), file('b.yaml')].join(path.delimiter) }).contextName).to.equal('b');
+    });
+
+    it('says in one line that every file is missing', function () {
+      const error = thrown(() => loadKubeConfig({}, { KUBECONFIG: [file('none1.yaml'), file('none2.yaml')].join(path.delimiter) }));
+      expect(error).to.be.instanceOf(UsageError);
+      expect(error.message).to.equal(`no kubeconfig: $KUBECONFIG names only files that do not exist (${file('none1.yaml')}, ${file('none2.yaml')}). Set KUBECONFIG to existing files, or pass --kubeconfig FILE.`);
+    });
+  });
+
   it('says in one line which file cannot be read, is not YAML, is empty or lacks fields', async function () {
     await writeFile(file('bad.yaml'), `clusters: [\n  - a: b: c\n token: ${SECRET}\n`);
     await writeFile(file('empty.yaml'), '');

@@ -12,6 +12,7 @@ function node(name: string, extra: Partial<NodeSummary> = {}): NodeSummary {
   return {
     name,
     ready: true,
+    readyCondition: 'Ready=True KubeletReady',
     schedulable: true,
     labels: {},
     addresses: [],

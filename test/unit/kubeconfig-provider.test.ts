@@ -3,12 +3,15 @@ import { expect } from 'chai';
 import { EnvironmentError, UsageError } from '../../lib/errors.ts';
 import type { NodeSummary } from '../../lib/kube/nodes.ts';
 import { NSENTER_PREFIX } from '../../lib/node/shells/probe-pod-shell.ts';
-import { localNode, nodeShellMode } from '../../lib/providers/kubeconfig/kubeconfig-provider.ts';
+import { kubeconfigProvider, localNode, nodeShellMode, runtimeRestartControls } from '../../lib/providers/kubeconfig/kubeconfig-provider.ts';
+import { commandWords } from '../../lib/providers/common/command-words.ts';
+import { readOptions } from '../../lib/options.ts';
+import type { NodeShell, ShellResult } from '../../lib/node/node-shell.ts';
 import { LABEL_RUN } from '../../lib/labels.ts';
 import { probePodBody } from '../../lib/providers/kubeconfig/probe-pods.ts';
 
 function node(name: string, address: string): NodeSummary {
-  return { name, ready: true, schedulable: true, labels: {}, addresses: [{ type: 'InternalIP', address }], kubeletVersion: '', containerRuntimeVersion: '', kernelVersion: '', osImage: '' };
+  return { name, ready: true, readyCondition: 'Ready=True KubeletReady', schedulable: true, labels: {}, addresses: [{ type: 'InternalIP', address }], kubeletVersion: '', containerRuntimeVersion: '', kernelVersion: '', osImage: '' };
 }
 
 describe('kubeconfig provider choices', function () {
@@ -35,5 +38,40 @@ describe('kubeconfig provider choices', function () {
     expect(body.spec?.tolerations).to.deep.equal([{ operator: 'Exists' }]);
     expect(body.spec?.containers[0]?.securityContext).to.deep.equal({ privileged: true });
     expect(NSENTER_PREFIX).to.deep.equal(['nsenter', '-t', '1', '-m', '-u', '-n', '-i']);
+  });
+
+  describe('--restart-runtime', function () {
+    it('is read into an argument list, no shell: quotes keep blanks, shell syntax is one line', function () {
+      expect(readOptions(kubeconfigProvider.options, { 'restart-runtime': 'systemctl restart containerd' }).restartRuntime).to.deep.equal(['systemctl', 'restart', 'containerd']);
+      expect(commandWords(`  /usr/local/bin/restart-runtime "my runtime" ''  `, '--restart-runtime')).to.deep.equal(['/usr/local/bin/restart-runtime', 'my runtime', '']);
+      expect(() => commandWords('systemctl restart containerd && sleep 1', '--restart-runtime')).to.throw(
+        UsageError,
+        /^--restart-runtime systemctl restart containerd && sleep 1 cannot run as given: it runs with no shell, and "&" means something only to a shell\. Pass one command and its arguments/,
+      );
+      expect(() => commandWords("systemctl 'restart", '--restart-runtime')).to.throw(UsageError, /its ' quote is not closed/);
+      expect(() => commandWords('  ', '--restart-runtime')).to.throw(UsageError, /^--restart-runtime is empty/);
+    });
+
+    it('runs the command through the node shell, then waits until crictl reaches the runtime again', async function () {
+      // A node shell that answers as a node whose runtime is back on the second crictl call.
+      const ran: string[][] = [];
+      let probes = 0;
+      const shell: NodeShell = {
+        describe: 'test node',
+        async run(argv: string[]): Promise<ShellResult> {
+          ran.push(argv);
+          if (argv[0] === 'crictl' && ++probes === 1) return { stdout: '', stderr: 'level=fatal msg="validate service connection: ... connect: connection refused"', exitCode: 1 };
+          return { stdout: '', stderr: '', exitCode: 0 };
+        },
+      };
+      const controls = runtimeRestartControls(['systemctl', 'restart', 'containerd'], 'unix:///run/containerd/containerd.sock')('vm', shell);
+      const { downMs } = await controls.restartRuntime!();
+      expect(downMs).to.be.a('number');
+      expect(ran).to.deep.equal([
+        ['systemctl', 'restart', 'containerd'],
+        ['crictl', '--runtime-endpoint', 'unix:///run/containerd/containerd.sock', 'version'],
+        ['crictl', '--runtime-endpoint', 'unix:///run/containerd/containerd.sock', 'version'],
+      ]);
+    });
   });
 });

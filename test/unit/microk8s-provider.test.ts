@@ -11,7 +11,8 @@ import { UndoStack } from '../../lib/cleanup/undo-stack.ts';
 import { EnvironmentError } from '../../lib/errors.ts';
 import { microk8sCtr } from '../../lib/node/shells/microk8s-shell.ts';
 import { CONTAINERD_SERVICE, microk8sProvider, statusArgs, statusError } from '../../lib/providers/microk8s/microk8s-provider.ts';
-import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, sandboxImageFromContainerdToml } from '../../lib/providers/microk8s/microk8s-parsers.ts';
+import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion } from '../../lib/providers/microk8s/microk8s-parsers.ts';
+import { sandboxImageFromContainerdToml } from '../../lib/node/sandbox-image.ts';
 import { renderContainerdConfig } from '../../lib/runtime/containerd-config.ts';
 import { runLayout } from '../../lib/runtime/run-layout.ts';
 import { onPath } from '../../lib/providers/common/on-path.ts';
@@ -23,21 +24,35 @@ const NOT_READY = 'microk8s is not running. Use microk8s inspect for a deeper in
 const STOPPED = 'microk8s is not running, try microk8s start\n';
 const NO_PERMISSION = "Insufficient permissions to access MicroK8s.\nYou can either try again with sudo or add the user runner to the 'microk8s' group:\n\n    sudo usermod -a -G microk8s runner\n    sudo chown -R $USER ~/.kube\n\nAfter this, reload the user groups either via a reboot or by running 'newgrp microk8s'.\n";
 const CLUSTER_MEMBER = 'This MicroK8s deployment is acting as a node in a cluster.\nPlease use the master node.\n';
+// utils.sh exit_if_low_memory_guard (d099c907 lines 1172-1185): a blank line first, then exit 1.
+const LOW_MEMORY = "\nThis node does not have enough RAM to host the Kubernetes control plane services\nand join the database quorum. You may consider joining this node as a worker\nnode to a cluster.\n\nIf you would still like to start the control plane services, start MicroK8s with:\n\n    microk8s start --disable-low-memory-guard\n\n";
 
 describe('microk8s provider', function () {
   describe('microk8s status', function () {
-    it('reads each verdict from the first line the snap prints', function () {
-      expect(parseMicrok8sStatus(READY)).to.deep.equal({ kind: 'running', line: 'microk8s is running' });
-      expect(parseMicrok8sStatus(NOT_READY).kind).to.equal('not-ready');
-      expect(parseMicrok8sStatus(STOPPED).kind).to.equal('stopped');
-      expect(parseMicrok8sStatus(NO_PERMISSION).kind).to.equal('no-permission');
-      expect(parseMicrok8sStatus(CLUSTER_MEMBER).kind).to.equal('cluster-member');
-      expect(parseMicrok8sStatus('')).to.deep.equal({ kind: 'unknown', line: '(no output)' });
+    it('reads each verdict from the first line the snap prints, with the exit code the snap gives it', function () {
+      // Exit codes as the snap's source gives them: not ready and the low-memory guard exit 1 (status.py 236-237, utils.sh 1184).
+      expect(parseMicrok8sStatus(READY, 0)).to.deep.equal({ kind: 'running', line: 'microk8s is running' });
+      expect(parseMicrok8sStatus(NOT_READY, 1)).to.deep.equal({ kind: 'not-ready', line: NOT_READY.trim() });
+      expect(parseMicrok8sStatus(STOPPED, 0).kind).to.equal('stopped');
+      expect(parseMicrok8sStatus(NO_PERMISSION, 1).kind).to.equal('no-permission');
+      expect(parseMicrok8sStatus(CLUSTER_MEMBER, 0).kind).to.equal('cluster-member');
+      expect(parseMicrok8sStatus(LOW_MEMORY, 1)).to.deep.equal({ kind: 'low-memory', line: 'This node does not have enough RAM to host the Kubernetes control plane services' });
+      expect(parseMicrok8sStatus('', 1)).to.deep.equal({ kind: 'unknown', line: '(no output)' });
+    });
+
+    it('calls a verdict with an exit code the snap never gives it unexpected', function () {
+      expect(parseMicrok8sStatus(READY, 1).unexpectedExit).to.equal(1);
+      expect(parseMicrok8sStatus(NOT_READY, 0).unexpectedExit).to.equal(0);
+      expect(statusError(READY, 1)!.message).to.equal('microk8s status contradicts itself: it printed "microk8s is running" but exited 1. Run `microk8s status --wait-ready` by hand and look at `sudo microk8s inspect`.');
     });
 
     it('turns every verdict but "running" into one line with what to do', function () {
-      expect(statusError(READY)).to.equal(undefined);
-      const lines = [NOT_READY, STOPPED, NO_PERMISSION, CLUSTER_MEMBER, 'Traceback (most recent call last):\n'].map((output) => statusError(output, 180)!);
+      expect(statusError(READY, 0)).to.equal(undefined);
+      expect(statusError(LOW_MEMORY, 1)!.message).to.equal(
+        'microk8s refuses to start its control plane on this node: This node does not have enough RAM to host the Kubernetes control plane services. Give the machine more memory, or start it anyway: sudo microk8s start --disable-low-memory-guard, then retry.',
+      );
+      const outputs: [string, number][] = [[NOT_READY, 1], [STOPPED, 0], [NO_PERMISSION, 1], [CLUSTER_MEMBER, 0], ['Traceback (most recent call last):\n', 1]];
+      const lines = outputs.map(([output, exitCode]) => statusError(output, exitCode, 180)!);
       for (const error of lines) {
         expect(error).to.be.instanceOf(EnvironmentError);
         expect(error.message).to.not.include('\n');

@@ -75,7 +75,7 @@ describe('run options', function () {
       kind: ['--cluster-name', '--node-image', '--kind-config', '--reuse', '--keep', '--nodes', '--parallel', '--cri-endpoint'],
       microk8s: ['--nodes', '--parallel'],
       k3s: ['--k3s-image', '--nodes', '--parallel', '--cri-endpoint'],
-      kubeconfig: ['--kubeconfig', '--context', '--node-shell', '--allow-privileged-probe', '--upgrade-command', '--cri-endpoint', '--nodes', '--parallel'],
+      kubeconfig: ['--kubeconfig', '--context', '--node-shell', '--allow-privileged-probe', '--restart-runtime', '--upgrade-command', '--cri-endpoint', '--nodes', '--parallel'],
     };
     const lines = runUsage().split('\n');
     const start = lines.findIndex((line) => line.startsWith('Providers'));

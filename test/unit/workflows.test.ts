@@ -57,4 +57,20 @@ describe('workflow validation (@actions/workflow-parser)', function () {
       expect(await validateActionsFile(relative, await readFile(file, 'utf8'), kind), relative).to.deep.equal([]);
     }
   });
+
+  it('uses each action at its current major version', async function () {
+    // Each action's own releases (2026-12): actions/checkout v7.0.1 (2026-07-17, tag v7),
+    // actions/upload-artifact v7.0.0 (2026-02-25, tag v7), helm/kind-action v1.14.0 (2026-01-26, tag v1).
+    const current: Record<string, string> = { 'actions/checkout': 'v7', 'actions/upload-artifact': 'v7', 'helm/kind-action': 'v1' };
+    const seen: string[] = [];
+    for (const { file } of await actionsFiles(ROOT)) {
+      for (const match of (await readFile(file, 'utf8')).matchAll(/^\s*(?:-\s*)?uses:\s*([\w.-]+\/[\w.-]+)@(\S+)/gm)) {
+        const [, action, ref] = match as unknown as [string, string, string];
+        seen.push(action);
+        expect(current, `${path.relative(ROOT, file)} uses ${action}, which this test does not know: add its current major`).to.have.property(action);
+        expect(`${action}@${ref}`, path.relative(ROOT, file)).to.equal(`${action}@${current[action]}`);
+      }
+    }
+    expect(seen).to.include.members(Object.keys(current));
+  });
 });

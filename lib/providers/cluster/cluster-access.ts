@@ -22,6 +22,11 @@ export interface ClusterAccess {
    * sandbox is found through its containers and the runtime facts come from the Node object.
    */
   inspector?(shell: NodeShell, nodeName: string): Promise<RuntimeInspector>;
+  /**
+   * The image id of the node's sandbox image where the inspector cannot tell it (no image()):
+   * e.g. microk8s's ctr reads it from `ctr images ls`. Answers the id and where it was read.
+   */
+  sandboxImageId?(shell: NodeShell, image: string): Promise<{ id: string; source: string } | undefined>;
   /** Optional node-level actions (e.g. restart the node's containerd). */
   controls?(nodeName: string, shell: NodeShell): TargetControls;
   /** Extra lines for TargetInfo.details. */

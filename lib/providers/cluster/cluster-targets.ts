@@ -16,6 +16,8 @@ import { awaitSandboxesStopped, clusterLeaks } from './cluster-leaks.ts';
 import type { CLUSTER_OPTIONS } from './cluster-options.ts';
 import { openNode, type NodeAccess } from './node-access.ts';
 import { nodeTarget } from './node-target.ts';
+import { NodeInconclusiveError } from '../../node/node-shell.ts';
+import { awaitNodesReady } from './nodes-ready.ts';
 
 
 type ClusterContext = ProviderContext<OptionValues<typeof CLUSTER_OPTIONS>>;
@@ -27,7 +29,9 @@ function selectorOf(nodes: string | undefined): string | undefined {
 
 async function chosenNodes(context: ClusterContext, api: KubeApi, access: ClusterAccess): Promise<NodeSummary[]> {
   const { nodes } = context.options;
-  const listed = await context.step(`nodes listed${nodes ? ` (--nodes ${nodes})` : ''}`, () => listNodes(api, selectorOf(nodes)));
+  const listed = await context.step(`nodes listed and Ready${nodes ? ` (--nodes ${nodes})` : ''}`, () =>
+    awaitNodesReady(() => listNodes(api, selectorOf(nodes)), { nodes, preferred: access.defaultNode }, { say: context.say }),
+  );
   const chosen = chooseNodes(listed, nodes, access.defaultNode);
   context.say(`  nodes to check: ${chosen.map((node) => node.name).join(', ')}`);
   return chosen;
@@ -62,13 +66,28 @@ export async function startClusterTargets(context: ClusterContext, access: Clust
   // Node shells first: a shell that makes things (a probe pod) registers its undo now, so it is
   // undone after the run's namespace and the node can still be read while the run's pods go.
   const nodes: NodeAccess[] = [];
-  for (const node of chosen) nodes.push(await openNode(context, api, access, node));
+  const inconclusive: NodeInconclusiveError[] = [];
+  for (const node of chosen) {
+    try {
+      nodes.push(await openNode(context, api, access, node));
+    } catch (error) {
+      // A node that cannot be observed at all is inconclusive, not failed: the others still run.
+      if (!(error instanceof NodeInconclusiveError) || chosen.length === 1) throw error;
+      inconclusive.push(error);
+      context.say(`  node ${node.name}: inconclusive, not checked: ${error.reason}`);
+    }
+  }
+  if (nodes.length === 0 && inconclusive[0]) throw inconclusive[0];
   const nodeLeaks: string[] = [];
   awaitSandboxesStopped(context.undo, context.runId, namespace, nodes, nodeLeaks);
   await makeRunNamespace(context, api, namespace);
   const targets: Target[] = [];
   for (const node of nodes) targets.push(await nodeTarget(context, api, access, namespace, node));
   markDifferingNodes(targets, context.say);
+  if (inconclusive.length > 0) {
+    const line = inconclusive.map((error) => `${error.node}: ${error.reason}`).join('; ');
+    for (const target of targets) target.info.details['inconclusiveNodes'] = line;
+  }
   return {
     targets,
     parallel: context.options.parallel ?? 1,

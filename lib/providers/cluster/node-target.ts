@@ -5,11 +5,12 @@
 import type { KubeApi } from '../../kube/api.ts';
 import { splitRuntimeVersion } from '../../kube/nodes.ts';
 import { LABEL_POD_UID } from '../../labels.ts';
-import { currentSandbox, hasPodSandboxLister } from '../../node/runtime-facts.ts';
+import { currentSandbox, hasPodSandboxLister, type RuntimeFacts } from '../../node/runtime-facts.ts';
+import type { NodeShell } from '../../node/node-shell.ts';
 import type { RuntimeInspector } from '../../node/runtime-inspector.ts';
 import { ShellNodeView } from '../../node/shell-node-view.ts';
 import { KubePodDriver, type NodeSandboxFinder } from '../../pods/kube-driver.ts';
-import type { Target } from '../../target.ts';
+import type { Target, TargetInfo } from '../../target.ts';
 import type { ProviderContext } from '../provider.ts';
 import type { ClusterAccess } from './cluster-access.ts';
 import { linksVisible, type NodeAccess } from './node-access.ts';
@@ -33,10 +34,33 @@ export function sandboxFinder(inspector: RuntimeInspector, describe: string): No
   };
 }
 
+/**
+ * The sandbox image's id and where the image and the id were read: from the runtime facts, else
+ * the id through the inspector's image() (ImageStatus, crictl inspecti) or the provider's own way.
+ */
+async function sandboxImageOf(access: ClusterAccess, inspector: RuntimeInspector, shell: NodeShell, facts: RuntimeFacts | undefined): Promise<Pick<TargetInfo, 'sandboxImageId' | 'sandboxImageSource' | 'sandboxImageIdSource'>> {
+  const found: Pick<TargetInfo, 'sandboxImageId' | 'sandboxImageSource' | 'sandboxImageIdSource'> = {};
+  if (facts?.sandboxImageSource) found.sandboxImageSource = facts.sandboxImageSource;
+  if (facts?.sandboxImageId) {
+    found.sandboxImageId = facts.sandboxImageId;
+    if (facts.sandboxImageIdSource) found.sandboxImageIdSource = facts.sandboxImageIdSource;
+    return found;
+  }
+  const image = facts?.sandboxImage;
+  if (!image) return found;
+  if (inspector.image) {
+    const id = (await inspector.image(image))?.id;
+    if (id) return { ...found, sandboxImageId: id, sandboxImageIdSource: "the node runtime's image status" };
+  }
+  const provided = await access.sandboxImageId?.(shell, image);
+  return provided ? { ...found, sandboxImageId: provided.id, sandboxImageIdSource: provided.source } : found;
+}
+
 /** The target of one node, its pods' deletion registered with the run's undo. */
 export async function nodeTarget(context: ProviderContext<unknown>, api: KubeApi, access: ClusterAccess, namespace: string, { node, shell, inspector, facts }: NodeAccess): Promise<Target> {
   const runtime = splitRuntimeVersion(node.containerRuntimeVersion);
   const ipamDirs = facts?.ipamDirs ?? [];
+  const ipamNotChecked = ipamDirs.length > 0 ? undefined : (facts?.ipamNotChecked ?? "the node's runtime inspector does not say where the CNI keeps IP allocations");
   const pods = new KubePodDriver({
     api,
     namespace,
@@ -51,11 +75,16 @@ export async function nodeTarget(context: ProviderContext<unknown>, api: KubeApi
     ...access.details,
     namespace,
     nodeShell: shell.describe || 'this machine',
+    ...shell.facts,
     containerRuntimeVersion: node.containerRuntimeVersion,
     osImage: node.osImage,
   };
-  if (facts?.sandboxImageSource) details['sandboxImageSource'] = facts.sandboxImageSource;
+  const image = await sandboxImageOf(access, inspector, shell, facts);
+  if (image.sandboxImageSource) details['sandboxImageSource'] = image.sandboxImageSource;
+  if (image.sandboxImageIdSource) details['sandboxImageIdSource'] = image.sandboxImageIdSource;
+  if (facts?.sandboxImageUnknown) details['sandboxImageUnknown'] = facts.sandboxImageUnknown;
   if (ipamDirs.length > 0) details['ipamDirs'] = ipamDirs.join(', ');
+  if (ipamNotChecked) details['ipamNotChecked'] = ipamNotChecked;
   return {
     info: {
       provider: access.providerName,
@@ -64,11 +93,12 @@ export async function nodeTarget(context: ProviderContext<unknown>, api: KubeApi
       runtimeVersion: facts?.runtimeVersion ?? runtime.version,
       runtimeApiVersion: facts?.runtimeApiVersion ?? 'unknown',
       sandboxImage: facts?.sandboxImage ?? 'unknown (the runtime does not report it)',
+      ...image,
       kernel: node.kernelVersion,
       kubeletVersion: node.kubeletVersion,
       details,
     },
-    capabilities: { kubelet: true, containerAttempts: false, ipamVisible: ipamDirs.length > 0, linksVisible: await linksVisible(shell) },
+    capabilities: { kubelet: true, containerAttempts: false, ipamVisible: ipamDirs.length > 0, ...(ipamNotChecked ? { ipamNotChecked } : {}), linksVisible: await linksVisible(shell) },
     pods,
     node: new ShellNodeView(inspector, shell, { ipamDirs }),
     controls: access.controls?.(node.name, shell) ?? {},

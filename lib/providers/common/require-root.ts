@@ -6,5 +6,5 @@ export function requireRoot(what: string, why: string, todo = 'Run it as root, e
   if (process.getuid?.() !== 0) throw new EnvironmentError(`${what} needs root`, why, todo);
 }
 
-/** Why the embedded node, and the providers that read a runtime on this machine, need root. */
+/** Why the embedded node (the local provider) needs root. Each other provider says its own reason. */
 export const LOCAL_RUNTIME_NEEDS_ROOT = 'it runs containerd, mounts overlays and creates network namespaces';

@@ -9,19 +9,23 @@ import { cgroupDirsNamed, missingDirs, removeIfEmpty } from '../../cleanup/creat
 import os from 'node:os';
 import { CriClient, socketPath } from '../../cri/client.ts';
 import { EnvironmentError, UsageError } from '../../errors.ts';
-import { hostLocalIpamDirsFromStatusInfo } from '../../node/cni-info.ts';
+import { ipamStoresFromStatusInfo } from '../../node/cni-info.ts';
 import { CriInspector } from '../../node/cri-inspector.ts';
 import { ShellNodeView } from '../../node/shell-node-view.ts';
 import { CriPodDriver } from '../../pods/cri-driver.ts';
 import type { Target } from '../../target.ts';
-import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
+import { requireRoot } from '../common/require-root.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
 import { text } from '../../options.ts';
-import { imageIdOf, sandboxImageFromStatusInfo } from '../common/runtime-info.ts';
+import { criSandboxImage } from '../common/runtime-info.ts';
 import { FIXTURE_APP_IMAGE, imageMapper, loadFixtureDir } from '../../pods/fixtures.ts';
 import { errnoCode } from '../../linux/errno.ts';
-import { LABEL_RUN } from '../../labels.ts';
+import { LABEL_POD_UID, LABEL_RUN } from '../../labels.ts';
+import { kubeletsUsing } from './kubelet-detection.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
+
+/** It makes nothing of its own outside the runtime: what needs root is reading what the runtime made. */
+export const CRI_PROVIDER_NEEDS_ROOT = "it opens the runtime's CRI socket (root's) and reads the pods' /proc/<pid>/ns links, network namespaces and IPAM store";
 
 export const DEFAULT_CRI_APP_IMAGE = 'docker.io/library/busybox:1.36';
 
@@ -49,6 +53,27 @@ export async function connectCri(endpoint: string): Promise<CriClient> {
   return client;
 }
 
+/** One line, exit 2, when a kubelet (kubelite, k3s) on this machine uses the endpoint. */
+export async function refuseKubeletSocket(endpoint: string, proc = '/proc'): Promise<void> {
+  const [kubelet, ...more] = await kubeletsUsing(endpoint, proc);
+  if (!kubelet) return;
+  throw new EnvironmentError(
+    `--provider cri on ${endpoint}: a ${kubelet.what} uses this runtime (pid ${kubelet.pid}${more.length > 0 ? ` and ${more.length} more` : ''}, endpoint from ${kubelet.how})`,
+    'a kubelet kills, within a second or two, running pods of its runtime that it does not know, so every CRI-level check would fail for that',
+    'Use --provider kubeconfig --node-shell local on this node, or stop the kubelet first (e.g. a drained node in an upgrade window).',
+  );
+}
+
+/**
+ * Running sandboxes that look like a kubelet's (io.kubernetes.pod.uid, not this harness's run
+ * label): a hint only, never a refusal, since a drained node with its kubelet stopped keeps its
+ * DaemonSet and static pods, and there the cri provider is the right one.
+ */
+export async function foreignKubeletSandboxes(client: CriClient): Promise<string[]> {
+  const running = await client.listPodSandbox({ state: 'SANDBOX_READY' });
+  return running.filter((sandbox) => sandbox.labels[LABEL_POD_UID] && !sandbox.labels[LABEL_RUN]).map((sandbox) => `${sandbox.metadata.namespace}/${sandbox.metadata.name}`);
+}
+
 export const criProvider = defineProvider({
   name: 'cri',
   summary: "an existing runtime's CRI socket on this machine (--cri-endpoint): the runtime-upgrade check",
@@ -58,14 +83,23 @@ export const criProvider = defineProvider({
   async start(context): Promise<StartedProvider> {
     const endpoint = context.options.criEndpoint;
     if (!endpoint) throw new UsageError('provider cri needs --cri-endpoint', 'it checks an existing runtime', 'Pass e.g. --cri-endpoint unix:///run/containerd/containerd.sock.');
-    requireRoot('the cri provider', LOCAL_RUNTIME_NEEDS_ROOT);
+    requireRoot('the cri provider', CRI_PROVIDER_NEEDS_ROOT);
     const fixtures = await loadFixtureDir(context.common.fixtures);
     const client = await context.step(`CRI endpoint ${endpoint} answers`, () => connectCri(endpoint));
     context.undo.push('close CRI connection', async () => client.close());
+    // Before anything is made: a kubelet on this runtime would kill the run's pods under the checks.
+    await context.step(`no kubelet uses ${endpoint}`, () => refuseKubeletSocket(endpoint));
+    const foreign = await foreignKubeletSandboxes(client);
+    if (foreign.length > 0) {
+      context.say(
+        `  WARNING: ${foreign.length} running sandbox(es) on ${endpoint} carry a kubelet's labels (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}) and no kubelet is seen here; if one runs (in another PID namespace), it will kill this run's pods: use --provider kubeconfig --node-shell local there.`,
+      );
+    }
     const version = await client.version();
     const status = await client.status(true);
-    const sandboxImage = sandboxImageFromStatusInfo(status.info) ?? 'unknown (runtime does not report it)';
+    const image = await criSandboxImage(client, status.info);
     const appImage = context.common.appImage ?? DEFAULT_CRI_APP_IMAGE;
+    const ipam = ipamStoresFromStatusInfo(status.info);
     // The driver removes each pod's log directory. The log root, and the cgroup containerd makes
     // for pods without a cgroup parent (/k8s.io: on a kubelet's node nothing else uses it), go
     // only if this run made them and nothing else is in them.
@@ -94,16 +128,24 @@ export const criProvider = defineProvider({
         runtimeName: version.runtimeName,
         runtimeVersion: version.runtimeVersion,
         runtimeApiVersion: version.runtimeApiVersion,
-        sandboxImage,
-        ...(await imageIdOf(client, sandboxImage)),
+        sandboxImage: image.sandboxImage ?? 'unknown (the runtime does not report it)',
+        ...(image.sandboxImageId ? { sandboxImageId: image.sandboxImageId } : {}),
+        ...(image.sandboxImageSource ? { sandboxImageSource: image.sandboxImageSource } : {}),
+        ...(image.sandboxImageIdSource ? { sandboxImageIdSource: image.sandboxImageIdSource } : {}),
         kernel: os.release(),
-        details: { endpoint, appImage },
+        details: {
+          endpoint,
+          appImage,
+          ...(ipam.notChecked ? { ipamNotChecked: ipam.notChecked } : {}),
+          ...(image.sandboxImageSource ? { sandboxImageSource: image.sandboxImageSource } : {}),
+          ...(image.sandboxImageUnknown ? { sandboxImageUnknown: image.sandboxImageUnknown } : {}),
+        },
       },
-      capabilities: { kubelet: false, containerAttempts: true, ipamVisible: hostLocalIpamDirsFromStatusInfo(status.info).length > 0, linksVisible: true },
+      capabilities: { kubelet: false, containerAttempts: true, ipamVisible: ipam.dirs.length > 0, ...(ipam.notChecked ? { ipamNotChecked: ipam.notChecked } : {}), linksVisible: true },
       pods,
       // Restarting someone else's runtime service is not the harness's to do unasked.
       controls: {},
-      node: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: hostLocalIpamDirsFromStatusInfo(status.info) }),
+      node: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: ipam.dirs }),
     };
     return {
       targets: [target],

@@ -64,6 +64,12 @@ export function kindFailureError(command: string, stderr: string, engine: KindEn
         failure.subject === 'podman' ? 'podman cannot reach its service' : `the Docker daemon is not running (nothing answers at ${failure.subject})`,
         failure.subject === 'podman' ? 'Start it (podman machine start, or systemctl start podman.socket) and retry.' : 'Start it (sudo systemctl start docker) and retry.',
       );
+    case 'node-command-missing':
+      return new EnvironmentError(
+        `${command} failed`,
+        `kind's node has no "${failure.subject}" (${failure.engineSaid ?? failure.error}): the node image is not a kind node image`,
+        'Pass a kind node image with --node-image (kindest/node:<version>, as the kind release notes list them).',
+      );
     case 'image-pull':
       return new EnvironmentError(
         `${command} failed`,
@@ -103,7 +109,7 @@ export class KindCli {
       reject: false,
       timeout: timeoutMs,
       stdin: 'ignore',
-      env: { KIND_EXPERIMENTAL_PROVIDER: this.engine.name },
+      // The user's environment as it is: kind then picks the engine this.engine predicts (engine.ts).
     });
     if (streamProgress && this.progress) {
       let pending = '';

@@ -26,7 +26,7 @@ export function parseKindClusters(stdout: string): string[] {
     .filter((line) => line.length > 0);
 }
 
-export type KindFailureKind = 'engine-missing' | 'daemon-down' | 'image-pull' | 'other';
+export type KindFailureKind = 'engine-missing' | 'daemon-down' | 'image-pull' | 'node-command-missing' | 'other';
 
 export interface KindFailure {
   kind: KindFailureKind;
@@ -34,7 +34,10 @@ export interface KindFailure {
   error: string;
   /** The first line of kind's "Command Output:" (what the engine said), if any. */
   engineSaid?: string;
-  /** For engine-missing: the binary; for daemon-down: the daemon address; for image-pull: the image. */
+  /**
+   * For engine-missing: the binary; for daemon-down: the daemon address; for image-pull: the image;
+   * for node-command-missing: the command kind ran in its node (kubeadm, in an image that is no kind node image).
+   */
   subject?: string;
 }
 
@@ -51,6 +54,10 @@ export function parseKindFailure(stderr: string): KindFailure {
     if (subject) result.subject = subject;
     return result;
   };
+  // The same Go error for two things: the engine CLI missing here, or a command missing in kind's
+  // node, which the engine reports as "OCI runtime exec failed" (the node image is no kind image).
+  const inNode = /OCI runtime exec failed: .*exec: "([^"]+)": executable file not found/.exec(stderr);
+  if (inNode) return failure('node-command-missing', inNode[1]);
   const missing = /exec: "([^"]+)": executable file not found/.exec(stderr);
   if (missing) return failure('engine-missing', missing[1]);
   const docker = /Cannot connect to the Docker daemon at (\S+?)\.? Is the docker daemon running\?/.exec(stderr);

@@ -1,7 +1,7 @@
 /**
  * Provider `kind`: a kind cluster, created for the run (and deleted after it unless --keep) or an
  * existing one (--reuse, never deleted). Nodes are containers of the engine kind uses (docker,
- * podman or nerdctl, as KIND_EXPERIMENTAL_PROVIDER says); the node view is `<engine> exec` into
+ * podman or nerdctl, picked as kind picks it: engine.ts); the node view is `<engine> exec` into
  * them, where crictl and ctr live. The kubeconfig is read from `kind get kubeconfig` into memory:
  * kind's own writes go to a private temporary file, never to the user's ~/.kube/config.
  */
@@ -56,10 +56,11 @@ export const kindProvider = defineProvider({
     const { options, undo, step, say } = context;
     const name = kindClusterName(options, context.runId);
     await checkConfigFile(options.kindConfig);
-    const engine = kindEngine(process.env['KIND_EXPERIMENTAL_PROVIDER']);
+    const engine = await kindEngine(process.env['KIND_EXPERIMENTAL_PROVIDER']);
     const kind = new KindCli({ binary: 'kind', engine, progress: (line) => say(`      kind: ${line}`) });
 
     const version = await step('kind found', () => kind.version());
+    say(`  kind's engine: ${engine.name} (${engine.reason})`);
     const existing = await step(`${engine.name} answers (kind get clusters)`, () => kind.clusters());
     const exists = existing.includes(name);
     const deletesCluster = !options.reuse && !options.keep;

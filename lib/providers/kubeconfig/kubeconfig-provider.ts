@@ -6,6 +6,8 @@
  *   pods' processes needs root.
  * - --node-shell probe (with --allow-privileged-probe): a privileged pod on each checked node
  *   runs the node's own crictl through nsenter (lib/node/shells/probe-pod-shell.ts).
+ * --restart-runtime 'systemctl restart containerd' lets the runtime-restart suite run there: the
+ * command runs through the node shell, as words (no shell), and the runtime is awaited after it.
  * Everything after that is shared with kind, microk8s and k3s (startClusterTargets).
  */
 import { EnvironmentError, UsageError } from '../../errors.ts';
@@ -13,13 +15,17 @@ import { KubeApi } from '../../kube/api.ts';
 import { checkApiServer, loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { isThisMachine, listNodes, type MachineIdentity, type NodeSummary } from '../../kube/nodes.ts';
 import { startClusterTargets } from '../cluster/cluster-targets.ts';
-import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
+import { requireRoot } from '../common/require-root.ts';
 import { thisMachine } from '../common/this-machine.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
-import { commandWords, flag, text, value } from '../../options.ts';
+import { flag, text, value } from '../../options.ts';
+import { commandWords } from '../common/command-words.ts';
+import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
+import type { TargetControls } from '../../target.ts';
 import { runOperatorUpgrade, shimsOnNode } from '../../upgrade/operator-upgrade.ts';
 import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
+import type { NodeShell } from '../../node/node-shell.ts';
 import { ProbePods } from './probe-pods.ts';
 import type { ClusterAccess } from '../cluster/cluster-access.ts';
 
@@ -27,6 +33,9 @@ import type { ClusterAccess } from '../cluster/cluster-access.ts';
 export const DEFAULT_PROBE_IMAGE = 'docker.io/library/busybox:1.36';
 
 export type NodeShellMode = 'local' | 'probe';
+
+/** The pods are the kubelet's; what needs root is looking at them from this machine. */
+export const NODE_SHELL_LOCAL_NEEDS_ROOT = "it runs crictl against the kubelet's runtime socket and reads the pods' /proc/<pid>/ns links, netns mounts and IPAM store, all root's";
 
 /** --node-shell and --allow-privileged-probe -> the mode, or one line saying what to pass. */
 export function nodeShellMode(options: { nodeShell?: string; allowPrivilegedProbe?: boolean }): NodeShellMode {
@@ -66,6 +75,15 @@ export function localNode(nodes: NodeSummary[], machine: MachineIdentity): NodeS
   throw new EnvironmentError('--node-shell local: several nodes look like this machine', matches.map((node) => node.name).join(', '), 'Use --node-shell probe --allow-privileged-probe.');
 }
 
+/**
+ * --restart-runtime: the node's runtime restarted with the user's command through the node shell,
+ * then awaited (bounded) until crictl reaches it again, as kind and microk8s do with theirs.
+ */
+export function runtimeRestartControls(restart: string[], criEndpoint?: string): (nodeName: string, shell: NodeShell) => TargetControls {
+  const probe = ['crictl', ...(criEndpoint ? ['--runtime-endpoint', criEndpoint] : []), 'version'];
+  return (nodeName, shell) => ({ restartRuntime: () => restartRuntimeAndWait({ node: nodeName, shell, restart, probe }) });
+}
+
 export const kubeconfigProvider = defineProvider({
   name: 'kubeconfig',
   summary: 'an existing cluster (--kubeconfig, --context); node view with --node-shell local (this machine) or probe (--allow-privileged-probe)',
@@ -74,20 +92,23 @@ export const kubeconfigProvider = defineProvider({
     context: text('NAME', 'the context to use (default: the current one)'),
     nodeShell: text('local|probe', 'how to see the node: local (this machine is the node) or probe (a privileged pod on it)'),
     allowPrivilegedProbe: flag('allow the privileged node-probe pod (opt-in)'),
-    upgradeCommand: value('COMMAND', "`upgrade` only: the operator's in-place runtime upgrade, run on the node through the node shell (split into words, no shell)", commandWords),
+    restartRuntime: value('COMMAND', "how to restart the node's runtime for the runtime-restart suite, e.g. 'systemctl restart containerd' (run through the node shell, no shell of its own)", (raw, flag) => commandWords(raw, flag)),
+    upgradeCommand: value('COMMAND', "`upgrade` only: the operator's in-place runtime upgrade, run on the node through the node shell (no shell of its own)", (raw, flag) => commandWords(raw, flag)),
     ...CRICTL_OPTIONS,
     ...CLUSTER_OPTIONS,
   },
   async start(context): Promise<StartedProvider> {
     const options = context.options;
     const mode = nodeShellMode(options);
-    if (mode === 'local') requireRoot('--node-shell local', LOCAL_RUNTIME_NEEDS_ROOT);
+    if (mode === 'local') requireRoot('--node-shell local', NODE_SHELL_LOCAL_NEEDS_ROOT);
     const loaded = loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) });
     const serverVersion = await context.step(`API server ${loaded.server} answers (context ${loaded.contextName})`, () => checkApiServer(loaded));
     const api = new KubeApi(loaded.kubeConfig);
     const details: Record<string, string> = { context: loaded.contextName, apiServer: loaded.server, apiServerVersion: serverVersion, kubeconfig: loaded.source, nodeShellMode: mode };
     if (options.criEndpoint) details['criEndpoint'] = options.criEndpoint;
     const criEndpoint = options.criEndpoint ? { criEndpoint: options.criEndpoint } : {};
+    if (options.restartRuntime) details['restartRuntime'] = options.restartRuntime.join(' ');
+    const controls = options.restartRuntime ? { controls: runtimeRestartControls(options.restartRuntime, options.criEndpoint) } : {};
 
     let access: ClusterAccess;
     if (mode === 'local') {
@@ -102,6 +123,7 @@ export const kubeconfigProvider = defineProvider({
         details,
         // `pause-conformance upgrade`: the operator's command, and the node's shims by their -id (ps).
         controls: (nodeName, nodeShell) => ({
+          ...controls.controls?.(nodeName, nodeShell),
           runtimeShims: () => shimsOnNode(nodeShell),
           ...(options.upgradeCommand
             ? { upgradeRuntime: () => runOperatorUpgrade({ node: nodeName, shell: nodeShell, command: options.upgradeCommand!, probe: ['crictl', ...(options.criEndpoint ? ['--runtime-endpoint', options.criEndpoint] : []), 'version'] }) }
@@ -116,7 +138,7 @@ export const kubeconfigProvider = defineProvider({
       };
     } else {
       const probes = new ProbePods({ api, undo: context.undo, runId: context.runId, image: context.common.appImage ?? DEFAULT_PROBE_IMAGE, say: context.say });
-      access = { providerName: 'kubeconfig', kubeConfig: loaded.kubeConfig, ...criEndpoint, details, nodeShell: (nodeName) => probes.shellOn(nodeName) };
+      access = { providerName: 'kubeconfig', kubeConfig: loaded.kubeConfig, ...criEndpoint, ...controls, details, nodeShell: (nodeName) => probes.shellOn(nodeName) };
     }
     return startClusterTargets(context, access);
   },

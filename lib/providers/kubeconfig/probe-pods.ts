@@ -16,6 +16,7 @@ import { startVerdict } from '../../kube/pod-status.ts';
 import { waitForPod } from '../../kube/pods.ts';
 import { LABEL_RUN } from '../../labels.ts';
 import { PROBE_CONTAINER, ProbePodShell } from '../../node/shells/probe-pod-shell.ts';
+import { NodeInconclusiveError } from '../../node/node-shell.ts';
 
 /** The probe pod: privileged, host PID and network, pinned to the node, tolerating every taint. */
 export function probePodBody(options: { name: string; namespace: string; nodeName: string; runId: string; image: string }): V1Pod {
@@ -103,7 +104,12 @@ export class ProbePods {
     } catch (error) {
       throw new EnvironmentError(`the probe pod on node ${nodeName} did not start`, error instanceof Error ? error.message : String(error), `It needs the image ${this.options.image} (with nsenter) on the node; pass --app-image with one that is there.`);
     }
-    const shell = new ProbePodShell(this.options.api, namespace, name);
+    const target = await ProbePodShell.chooseTarget(this.options.api, namespace, name);
+    if ('inconclusive' in target) {
+      throw new NodeInconclusiveError(nodeName, target.inconclusive, 'Run on the node itself with --node-shell local, or check what keeps a privileged hostPID pod from /proc/<pid>/ns there (kubernetes/kubectl#1230).');
+    }
+    if (target.pid !== 1) this.options.say(`  probe on ${nodeName} enters the namespaces of pid ${target.pid} ${target.process} (${target.why})`);
+    const shell = new ProbePodShell(this.options.api, namespace, name, target);
     const check = await shell.run(['true']);
     if (check.exitCode !== 0) {
       throw new EnvironmentError(`the probe pod on node ${nodeName} cannot enter the node's namespaces`, `${shell.describe} true exited ${check.exitCode}: ${check.stderr.trim().split('\n').at(-1) ?? ''}`, 'The probe image needs nsenter (busybox has it) and the pod must be privileged.');

@@ -1,32 +1,43 @@
 /**
- * What the microk8s snap prints and keeps, read back. The messages are the snap's own
- * (canonical/microk8s scripts/wrappers/status.py and common/utils.py): `microk8s status` prints
- * its verdict on the first line of stdout and exits 0 whether or not the cluster is ready; only
- * the permission check exits 1. The file formats are the snap's args files (one flag per line,
- * ${SNAP_COMMON} unexpanded) and containerd's TOML config.
+ * What the microk8s snap prints and keeps, read back. The messages and exit codes are the snap's
+ * own (canonical/microk8s d099c907, the same on branches 1.28 to 1.35): the status wrapper
+ * (microk8s-status.wrapper, `set -eu`) first runs the permission check (utils.sh
+ * exit_if_no_permissions: exit 1), then prints the cluster-member lines (exit 0), then the
+ * low-memory guard (utils.sh exit_if_low_memory_guard: a blank line, the message, exit 1), then
+ * status.py: "not running, try microk8s start" (exit 0), or its verdict, and `if not is_ready:
+ * sys.exit(1)` (since #3937, 2023): a cluster that is not ready exits 1, with or without
+ * --wait-ready. The file formats are the snap's args files (one flag per line, ${SNAP_COMMON}
+ * unexpanded) and containerd's TOML config.
  */
 
-export type Microk8sStatusKind = 'running' | 'not-ready' | 'stopped' | 'no-permission' | 'cluster-member' | 'unknown';
+export type Microk8sStatusKind = 'running' | 'not-ready' | 'stopped' | 'no-permission' | 'cluster-member' | 'low-memory' | 'unknown';
 
 export interface Microk8sStatus {
   kind: Microk8sStatusKind;
   /** The line the verdict came from (for messages). */
   line: string;
+  /** The verdict's line came with an exit code the snap never gives it (e.g. "running" and exit 1). */
+  unexpectedExit?: number;
 }
 
-const VERDICTS: [RegExp, Microk8sStatusKind][] = [
-  [/^microk8s is running\b/, 'running'],
-  [/^microk8s is not running, try microk8s start/, 'stopped'],
-  [/^microk8s is not running\. Use microk8s inspect/, 'not-ready'],
-  [/^Insufficient permissions to access MicroK8s/, 'no-permission'],
-  [/^This MicroK8s deployment is acting as a node in a cluster/, 'cluster-member'],
+/** Each verdict, the line it starts with, and the exit code the snap gives it. */
+const VERDICTS: [RegExp, Microk8sStatusKind, number][] = [
+  [/^microk8s is running\b/, 'running', 0],
+  [/^microk8s is not running, try microk8s start/, 'stopped', 0],
+  [/^microk8s is not running\. Use microk8s inspect/, 'not-ready', 1],
+  [/^Insufficient permissions to access MicroK8s/, 'no-permission', 1],
+  [/^This MicroK8s deployment is acting as a node in a cluster/, 'cluster-member', 0],
+  [/^This node does not have enough RAM/, 'low-memory', 1],
 ];
 
-/** `microk8s status [--wait-ready --timeout N]` (stdout and stderr together) -> its verdict. */
-export function parseMicrok8sStatus(output: string): Microk8sStatus {
+/** `microk8s status [--wait-ready --timeout N]` (stdout and stderr together, and its exit code) -> its verdict. */
+export function parseMicrok8sStatus(output: string, exitCode: number): Microk8sStatus {
   const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
   for (const line of lines) {
-    for (const [pattern, kind] of VERDICTS) if (pattern.test(line)) return { kind, line };
+    for (const [pattern, kind, expectedExit] of VERDICTS) {
+      if (!pattern.test(line)) continue;
+      return exitCode === expectedExit ? { kind, line } : { kind, line, unexpectedExit: exitCode };
+    }
   }
   return { kind: 'unknown', line: lines[0] ?? '(no output)' };
 }
@@ -47,17 +58,4 @@ export function containerdRootFromArgs(text: string, snapCommon = SNAP_COMMON, s
     if (match) return match[1]!.replaceAll('${SNAP_COMMON}', snapCommon).replaceAll('${SNAP_DATA}', snapData);
   }
   return `${snapCommon}/var/lib/containerd`;
-}
-
-/**
- * The sandbox image a containerd TOML config names: CRI `sandbox_image = "..."` (config version
- * 2, containerd 1.x) or `sandbox = "..."` under [plugins."io.containerd.cri.v1.images".pinned_images]
- * (config version 3, containerd 2.x).
- */
-export function sandboxImageFromContainerdToml(text: string): string | undefined {
-  const v2 = /^\s*sandbox_image\s*=\s*["']([^"']+)["']/m.exec(text);
-  if (v2) return v2[1];
-  const section = /^\s*\[plugins\.["']io\.containerd\.cri\.v1\.images["']\.pinned_images\]\s*$([\s\S]*?)(?=^\s*\[|$(?![\s\S]))/m.exec(text);
-  const v3 = section ? /^\s*sandbox\s*=\s*["']([^"']+)["']/m.exec(section[1] ?? '') : null;
-  return v3?.[1];
 }

@@ -20,7 +20,8 @@ import type { RuntimeInspector } from '../../node/runtime-inspector.ts';
 import { Microk8sShell, microk8sCtr } from '../../node/shells/microk8s-shell.ts';
 import type { TargetControls } from '../../target.ts';
 import { startClusterTargets } from '../cluster/cluster-targets.ts';
-import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, sandboxImageFromContainerdToml, SNAP_DATA } from './microk8s-parsers.ts';
+import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, SNAP_DATA } from './microk8s-parsers.ts';
+import { imageIdFromCtrImagesLs, sandboxImageFromContainerdToml } from '../../node/sandbox-image.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
 import { CLUSTER_OPTIONS } from '../cluster/cluster-options.ts';
 import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
@@ -49,14 +50,19 @@ async function microk8s(binary: string, args: string[], timeoutMs: number): Prom
   return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? 1 };
 }
 
-/** One line for a `microk8s status` that is not "running". */
-export function statusError(output: string, timeoutSeconds = READY_TIMEOUT_SECONDS): EnvironmentError | undefined {
-  const parsed = parseMicrok8sStatus(output);
+/** One line for a `microk8s status` that is not "running" with exit 0. */
+export function statusError(output: string, exitCode: number, timeoutSeconds = READY_TIMEOUT_SECONDS): EnvironmentError | undefined {
+  const parsed = parseMicrok8sStatus(output, exitCode);
   // The snap's lines end in a period; the message adds its own.
   const status = { ...parsed, line: parsed.line.replace(/\.+$/, '') };
+  if (status.unexpectedExit !== undefined) {
+    return new EnvironmentError('microk8s status contradicts itself', `it printed "${status.line}" but exited ${status.unexpectedExit}`, 'Run `microk8s status --wait-ready` by hand and look at `sudo microk8s inspect`.');
+  }
   switch (status.kind) {
     case 'running':
       return undefined;
+    case 'low-memory':
+      return new EnvironmentError('microk8s refuses to start its control plane on this node', status.line, 'Give the machine more memory, or start it anyway: sudo microk8s start --disable-low-memory-guard, then retry.');
     case 'stopped':
       return new EnvironmentError('microk8s is stopped', status.line, 'Start it: sudo microk8s start, then retry.');
     case 'not-ready':
@@ -94,7 +100,7 @@ export const microk8sProvider = defineProvider({
     });
     await step(`microk8s ready (microk8s ${statusArgs().join(' ')})`, async () => {
       const result = await microk8s(binary, statusArgs(), (READY_TIMEOUT_SECONDS + 60) * 1000);
-      const error = statusError(`${result.stdout}\n${result.stderr}`);
+      const error = statusError(`${result.stdout}\n${result.stderr}`, result.exitCode);
       if (error) throw error;
     });
     const kubeConfig = await step('kubeconfig read (microk8s config)', async () => {
@@ -130,6 +136,13 @@ export const microk8sProvider = defineProvider({
         return shell;
       },
       inspector: async (): Promise<RuntimeInspector> => inspector,
+      sandboxImageId: async (nodeShell: NodeShell, image: string) => {
+        // ctr has no ImageStatus: the CRI's id reference (sha256:<config digest>) shares the image's manifest digest.
+        const argv = [...ctr, 'images', 'ls'];
+        const listed = await nodeShell.run(argv, { timeoutMs: 30_000 });
+        const id = listed.exitCode === 0 ? imageIdFromCtrImagesLs(listed.stdout, image) : undefined;
+        return id ? { id, source: argv.join(' ') } : undefined;
+      },
       controls: (nodeName: string, nodeShell: NodeShell): TargetControls => ({
         restartRuntime: () => restartRuntimeAndWait({ node: nodeName, shell: nodeShell, restart: ['snap', 'restart', CONTAINERD_SERVICE], probe: [...ctr, 'version'], timeoutMs: 120_000 }),
       }),

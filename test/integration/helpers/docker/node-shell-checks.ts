@@ -1,0 +1,45 @@
+/**
+ * What the two node-container shells answer where a runtime inspector or a teardown check depends
+ * on it, on a real node container of the private engine: a command missing in the node, a command
+ * past its deadline (and whether it still runs in the node afterwards), and the node's own view of
+ * itself against this machine's (pid namespace, the node's containerd socket). Prints one JSON
+ * object. Run as a child process with DOCKER_HOST naming the engine (testcontainers reads it once).
+ * Usage: node node-shell-checks.ts docker-exec|testcontainers IMAGE
+ */
+import { readlink } from 'node:fs/promises';
+import { UndoStack } from '../../../../lib/cleanup/undo-stack.ts';
+import { CtrInspector } from '../../../../lib/node/ctr-inspector.ts';
+import { runChecked } from '../../../../lib/node/node-shell.ts';
+import { newRunId } from '../../../../lib/runtime/run-dir.ts';
+import { NODE_CNI_CONF_DIR } from './node-container-provider.ts';
+import { startNodeContainer } from './node-containers.ts';
+
+const [shellKind, image] = process.argv.slice(2);
+if ((shellKind !== 'docker-exec' && shellKind !== 'testcontainers') || !image) {
+  process.stderr.write('usage: node-shell-checks.ts docker-exec|testcontainers IMAGE\n');
+  process.exit(2);
+}
+const undo = new UndoStack();
+const out: Record<string, unknown> = {};
+try {
+  const node = await startNodeContainer(shellKind, `pc-shell-${newRunId()}`, image, (label, stop) => undo.push(label, stop));
+  const { shell } = node;
+  out['describe'] = shell.describe;
+  const missing = await shell.run(['crictl', 'version']);
+  out['missingCommand'] = { exitCode: missing.exitCode, stdout: missing.stdout, stderr: missing.stderr };
+  const t0 = Date.now();
+  const slow = await shell.run(['sleep', '47'], { timeoutMs: 1500 });
+  out['pastDeadline'] = { exitCode: slow.exitCode, stderr: slow.stderr, returnedAfterMs: Date.now() - t0 };
+  // Still running in the node? Its processes, read in the node right after.
+  out['sleepersAfter'] = (await runChecked(shell, ['ps', '-eo', 'pid,args'])).split('\n').filter((line) => /sleep 47/.test(line));
+  out['nodePidNamespace'] = (await runChecked(shell, ['readlink', '/proc/1/ns/pid'])).trim();
+  // PID 1 of this machine may refuse even root a look (a VM init here): this process is in the same pid namespace.
+  out['hostPidNamespace'] = await readlink('/proc/self/ns/pid');
+  out['nodePid1'] = (await runChecked(shell, ['cat', '/proc/1/cmdline'])).split('\0').filter(Boolean).join(' ');
+  out['runtimeFacts'] = await new CtrInspector(shell, { ctr: ['ctr', '--namespace', 'k8s.io'], cniConfDir: NODE_CNI_CONF_DIR }).runtimeFacts();
+} catch (error) {
+  out['error'] = error instanceof Error ? error.message : String(error);
+} finally {
+  out['undoFailures'] = await undo.unwind();
+}
+process.stdout.write(JSON.stringify(out) + '\n');

@@ -1,0 +1,114 @@
+/**
+ * A node in a container, for real (issue 11): the suites on a kind-shaped node (containerd + runc +
+ * CNI in a privileged container, no kubelet) of a private Docker engine that the test starts and
+ * stops itself, through the real node-shell code: `docker exec` (the kind provider's shell) and the
+ * testcontainers exec API (the k3s provider's), with the ctr inspector (no crictl in Debian). Pods
+ * are made at the CRI level by the harness's CRI driver through the node's containerd socket. Then
+ * the engine must leave nothing: no container, volume or network in it, and on this machine no
+ * process, mount, cgroup, run dir, link, netns or shim socket of it (helpers/docker/).
+ * Needs root, Debian's docker.io, mmdebstrap and jq (ci/bootstrap.sh installs them); the node image
+ * is built once per machine (~45-60 s) and cached in the engine's data-root.
+ */
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Report } from '../../lib/report/report.ts';
+import { cliPath, REPO, tempReportDir } from './helpers/cli.ts';
+import { ENGINE_HOST } from './helpers/docker/engine-layout.ts';
+import { usePrivateEngine } from './helpers/docker/engine-hooks.ts';
+
+const HELPERS = path.join(REPO, 'test', 'integration', 'helpers', 'docker');
+/** testcontainers reads these once per process, so the runs are child processes that have them from the start. */
+const ENGINE_ENV = { DOCKER_HOST: ENGINE_HOST, TESTCONTAINERS_RYUK_DISABLED: 'true', TESTCONTAINERS_HOST_OVERRIDE: 'localhost' };
+/**
+ * The churn suite's size on a node container. Each round of its "nothing left" probe costs a node
+ * command per netns, pause and app process of every pod; through `docker exec` (0.3-0.5 s each on
+ * this 2-core machine) the default 12 pods make one round longer than the probe's 30 s deadline.
+ */
+const CHURN_PODS = '4';
+
+interface ChildRun {
+  exitCode: number | undefined;
+  output: string;
+  report: Report;
+  wallMs: number;
+}
+
+async function conformanceRun(shellKind: 'docker-exec' | 'testcontainers', image: string): Promise<ChildRun> {
+  const reportDir = tempReportDir();
+  const t0 = Date.now();
+  const result = await execa('node', [path.join(HELPERS, 'node-container-run.ts'), shellKind, image, reportDir], {
+    cwd: REPO,
+    env: { PATH: cliPath(), NO_COLOR: '1', PC_CHURN_PODS: CHURN_PODS, ...ENGINE_ENV },
+    reject: false,
+    timeout: 15 * 60_000,
+    all: true,
+  });
+  const wallMs = Date.now() - t0;
+  const output = String(result.all).replace(/\x1b\[[0-9;]*m/g, '');
+  let report: Report;
+  try {
+    report = JSON.parse(readFileSync(path.join(reportDir, 'report.json'), 'utf8')) as Report;
+  } catch {
+    throw new Error(`no report.json from the ${shellKind} run (exit ${result.exitCode ?? 'none'}): ${output.split('\n').slice(-15).join('\n')}`);
+  }
+  return { exitCode: result.exitCode, output, report, wallMs };
+}
+
+describe('a node in a container on a private Docker engine (docker exec and testcontainers shells)', function () {
+  const under = usePrivateEngine({ tools: [] });
+  const { figures } = under;
+
+  for (const shellKind of ['docker-exec', 'testcontainers'] as const) {
+    it(`runs every suite that applies through ${shellKind}: all pass, seen from inside the node, nothing left`, async function () {
+      this.timeout(16 * 60_000);
+      const run = await conformanceRun(shellKind, under.image().reference);
+      figures[`${shellKind}RunMs`] = run.wallMs;
+      const target = run.report.targets[0]!;
+      const checks = target.checks;
+      const failed = checks.filter((check) => check.status === 'failed').map((check) => `${check.title}: ${check.error ?? ''}`);
+      expect(failed, run.output.split('\n').slice(-40).join('\n')).to.deep.equal([]);
+      expect(run.exitCode).to.equal(0);
+      // Only what needs a kubelet may be skipped (this node has none), each with its reason.
+      const skipped = checks.filter((check) => check.status === 'skipped');
+      for (const check of skipped) expect(check.skipReason ?? '', check.title).to.match(/kubelet/);
+      expect(checks.filter((check) => check.status === 'passed').length).to.be.at.least(23);
+      expect(run.report.teardown).to.deep.equal({ undoFailures: [], leaks: [] });
+      // The node's own view: its shell, its IPAM store (read from its CNI config through the shell), its sandbox image.
+      expect(target.info.details['nodeShell']).to.match(shellKind === 'docker-exec' ? /^docker exec --privileged pc-node-[0-9a-f]{8}$/ : /^docker exec [0-9a-f]{12}$/);
+      expect(target.info.details['ipamDirs']).to.equal('/var/lib/cni/networks/pc-node');
+      expect(target.info.sandboxImage).to.equal('localhost/pause-conformance/pause:catatonit');
+      // Pids, netns paths and veths as the node sees them: its pid namespace, its /var/run/netns, its bridge.
+      const teardown = checks.find((check) => /all gone after delete/.test(check.title))!.evidence['before'] as { pausePid: number; netnsPath: string; veth: { master?: string }; ipAllocated: boolean };
+      expect(teardown.netnsPath).to.match(/^\/var\/run\/netns\/cni-/);
+      expect(teardown.veth.master).to.equal('pcnode0');
+      expect(teardown.ipAllocated).to.equal(true);
+      const firstCheck = checks[0]!;
+      figures[`${shellKind}FirstCheckMs`] = firstCheck.durationMs;
+      const counted = /node shell \(.*\): (\d+) commands, (\d+) ms in all, (\d+) ms each on average/.exec(run.output);
+      if (counted) figures[`${shellKind}NodeCommands`] = `${counted[1]} taking ${counted[2]} ms (${counted[3]} ms each)`;
+      console.log(`      ${shellKind}: ${run.wallMs} ms for ${checks.length} checks; "${firstCheck.title}" ${firstCheck.durationMs} ms; pause pid ${teardown.pausePid} in the node's pid namespace`);
+    });
+  }
+
+  it('both shells: a command missing in the node is exit 127; one past its deadline is 124 and killed in the node', async function () {
+    this.timeout(180_000);
+    for (const shellKind of ['docker-exec', 'testcontainers'] as const) {
+      const result = await execa('node', [path.join(HELPERS, 'node-shell-checks.ts'), shellKind, under.image().reference], { cwd: REPO, env: { PATH: cliPath(), ...ENGINE_ENV }, reject: false, timeout: 120_000 });
+      const seen = JSON.parse(String(result.stdout)) as Record<string, unknown>;
+      expect(seen['error'], shellKind).to.equal(undefined);
+      expect(seen['undoFailures'], shellKind).to.deep.equal([]);
+      expect(seen['missingCommand'], shellKind).to.deep.include({ exitCode: 127, stdout: '' });
+      expect((seen['missingCommand'] as { stderr: string }).stderr).to.match(/exec: "crictl": executable file not found in \$PATH/);
+      const late = seen['pastDeadline'] as { exitCode: number; stderr: string; returnedAfterMs: number };
+      expect(late.exitCode, shellKind).to.equal(124);
+      expect(late.stderr, shellKind).to.match(/^timed out after 1500 ms; killed in the container: pid \d+$/);
+      expect(seen['sleepersAfter'], `${shellKind}: sleep 47 still running in the node`).to.deep.equal([]);
+      // The node's pid namespace is its own (catatonit is its PID 1), not this machine's.
+      expect(seen['nodePid1'], shellKind).to.match(/^\/usr\/bin\/catatonit -- \/usr\/local\/bin\/node-entrypoint/);
+      expect(seen['nodePidNamespace'], shellKind).to.not.equal(seen['hostPidNamespace']);
+      expect(seen['runtimeFacts'], shellKind).to.deep.include({ runtimeName: 'containerd', ipamDirs: ['/var/lib/cni/networks/pc-node'] });
+    }
+  });
+});
