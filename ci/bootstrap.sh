@@ -3,7 +3,9 @@
 # Idempotent: installs only what is missing. The run itself does the same when it can; CI calls
 # this first so that a missing package fails here, with apt's own message.
 set -euo pipefail
-packages=(containerd runc containernetworking-plugins catatonit busybox-static iproute2)
+# crun: the OCI runtime of the runc -> crun upgrade check. apt-get and dpkg-deb (always there)
+# fetch and unpack containerd 1.7/2.1 into the harness's own cache (lib/runtime/runtime-cache.ts).
+packages=(containerd runc crun containernetworking-plugins catatonit busybox-static iproute2)
 # The node-in-container tests (test/integration/node-container*): a private Docker engine, the
 # node image recipe (mmdebstrap) and the runc wrapper that engine needs here (jq).
 packages+=(docker.io mmdebstrap jq)
@@ -20,7 +22,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "ci/bootstrap: system packages present (${packages[*]})"

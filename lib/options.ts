@@ -58,6 +58,8 @@ export function value<T>(placeholder: string, help: string, parse: (raw: string,
 }
 
 /** One of a few words: --oci-runtime runc|crun. */
+export function choice<const C extends readonly string[]>(choices: C, help: string): ValueOption<C[number]>;
+export function choice<const C extends readonly string[]>(choices: C, help: string, defaultValue: C[number]): ValueOption<C[number]> & { default: C[number] };
 export function choice<const C extends readonly string[]>(choices: C, help: string, defaultValue?: C[number]): ValueOption<C[number]> {
   const isChoice = (raw: string): raw is C[number] => (choices as readonly string[]).includes(raw);
   return {
@@ -136,3 +138,4 @@ export function helpLines(specs: OptionSpecs, indent: string, column = 31): stri
     return `${`${indent}${usage}`.padEnd(column - 2)}  ${spec.help}${defaulted}`;
   });
 }
+

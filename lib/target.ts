@@ -28,6 +28,10 @@ export interface TargetInfo {
   /** Where sandboxImageId was read (the image list, ImageStatus, crictl inspecti, ctr images ls). */
   sandboxImageIdSource?: string;
   kernel: string;
+  /** The OCI runtime the runtime's shims call, with its version, where the provider knows it: "crun 1.8.1 (...)". */
+  ociRuntime?: string;
+  /** The version of the runtime's config file, where the provider wrote or read it: "3". */
+  runtimeConfigVersion?: string;
   /** Kubernetes version of the kubelet on that node, for cluster providers. */
   kubeletVersion?: string;
   /** Provider-specific facts worth a line in the report (endpoint, cluster name, subnet...). */
@@ -55,6 +59,38 @@ export interface TargetControls {
    * containerd; a node's containerd service). Resolves once the runtime answers again.
    */
   restartRuntime?(): Promise<{ downMs: number }>;
+  /**
+   * The operator's in-place runtime upgrade (or rollback, or OCI runtime switch) the provider was
+   * configured for: the old runtime stopped with its shims and pods left running, the new one
+   * started on the same state and socket. Resolves once the new runtime answers; the Target's info
+   * then describes the new runtime. Used by `pause-conformance upgrade`.
+   */
+  upgradeRuntime?(): Promise<RuntimeUpgradeResult>;
+  /** The runtime's shim processes on the node, each with the sandbox it serves (by its -id). */
+  runtimeShims?(): Promise<RuntimeShim[]>;
+}
+
+export interface RuntimeUpgradeResult {
+  /** What ran before and after, as the provider names it: "containerd@1.6 (containerd v1.6.20~ds1), runc". */
+  from: string;
+  to: string;
+  /** From the old runtime's stop to the new one answering. */
+  downMs: number;
+  stopMs?: number;
+  startMs?: number;
+  /** The operator's command, where one was run, and the tail of what it printed. */
+  command?: string[];
+  output?: string;
+}
+
+export interface RuntimeShim {
+  pid: number;
+  /** The sandbox it serves (its -id), or the container id for runtimes that start one shim per container. */
+  sandboxId: string;
+  /** Its socket, where known. */
+  socket?: string;
+  /** Its executable (a shim of an old runtime keeps running from the old binary). */
+  binary?: string;
 }
 
 export interface Target {

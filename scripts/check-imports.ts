@@ -36,6 +36,8 @@ const LAYERS: { name: string; units: string[] }[] = [
   { name: 'target', units: ['lib/target.ts'] },
   // A run: the target and fixtures a check sees, and the report the checks end in.
   { name: 'run and report', units: ['lib/run-context.ts', 'lib/report/'] },
+  // The live runtime upgrade check: witnesses and their checks, over the Target alone.
+  { name: 'upgrade check', units: ['lib/upgrade/'] },
   { name: 'provider contract', units: ['lib/providers/provider.ts'] },
   { name: 'provider helpers', units: ['lib/providers/common/'] },
   { name: 'cluster targets', units: ['lib/providers/cluster/'] },

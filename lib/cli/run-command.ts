@@ -22,7 +22,7 @@ export const EXIT_CHECK_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 /** One run under way: what it made (undo), what it did (steps), and whether a signal stopped it. */
-interface RunState {
+export interface RunState {
   runId: string;
   startedAt: Date;
   undo: UndoStack;
@@ -41,7 +41,7 @@ interface Outcome {
 }
 
 /** A bring-up step, printed with its duration and kept for the report; none starts after a signal. */
-function stepRecorder(state: RunState): <T>(title: string, work: () => Promise<T>) => Promise<T> {
+export function stepRecorder(state: RunState): <T>(title: string, work: () => Promise<T>) => Promise<T> {
   return async (title, work) => {
     state.interruption.check();
     const t0 = Date.now();
@@ -90,7 +90,7 @@ async function bringUpAndCheck(request: RunRequest, state: RunState, mocha: Moch
 }
 
 /** Undoes everything the run made, newest first, then asks the provider what is still there. */
-async function tearDown(state: RunState, started: StartedProvider | undefined): Promise<{ undoFailures: UndoFailure[]; leaks: string[] }> {
+export async function tearDown(state: RunState, started: StartedProvider | undefined): Promise<{ undoFailures: UndoFailure[]; leaks: string[] }> {
   say('\nteardown');
   const undoFailures = await state.undo.unwind();
   for (const failure of undoFailures) say(`  ✗ ${failure.label}: ${failure.error}`);
@@ -129,6 +129,23 @@ function exitCodeOf(report: Report, outcome: Outcome, interruption: Interruption
   return code;
 }
 
+/** The report of a run that went as far as `targets`, torn down with `teardown`. */
+export function reportOf(state: RunState, provider: string, targets: TargetReport[], teardown: Report['teardown'], aborted: string | undefined): Report {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'pause-conformance', version: packageVersion(), node: process.version },
+    runId: state.runId,
+    provider,
+    startedAt: state.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    steps: state.steps,
+    targets,
+    summary: summarize(targets),
+    teardown,
+    ...(aborted ? { aborted } : {}),
+  };
+}
+
 /** Runs what the command line asked for (a test may hand in a provider of its own, e.g. two embedded nodes). */
 export async function runCommand(request: RunRequest): Promise<number> {
   // Checked before anything is made: bad input changes nothing, not even the report directory.
@@ -146,19 +163,7 @@ export async function runCommand(request: RunRequest): Promise<number> {
     const teardown = await tearDown(state, outcome.started);
     // A signal during teardown interrupts the run too: the report must say so, as the exit code does.
     const aborted = outcome.aborted ?? state.interruption.reason;
-    const report: Report = {
-      schemaVersion: REPORT_SCHEMA_VERSION,
-      tool: { name: 'pause-conformance', version: packageVersion(), node: process.version },
-      runId: state.runId,
-      provider: request.provider.name,
-      startedAt: state.startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      steps: state.steps,
-      targets: outcome.targets,
-      summary: summarize(outcome.targets),
-      teardown,
-      ...(aborted ? { aborted } : {}),
-    };
+    const report = reportOf(state, request.provider.name, outcome.targets, teardown, aborted);
     await writeReports(report, request.common.reportDir);
     return exitCodeOf(report, outcome, state.interruption);
   } finally {

@@ -43,6 +43,21 @@ function takers(providers: Provider[], name: string): string[] {
   return providers.filter((provider) => Object.keys(provider.options).some((key) => flagName(key) === name)).map((provider) => provider.name);
 }
 
+/** Refuses, in one line naming who takes it, a flag given that is neither the command's own nor the chosen provider's. */
+export function refuseOtherProvidersFlags(raw: Record<string, unknown>, provider: Provider, providers: Provider[], commandKeys: string[]): void {
+  const commonFlags = new Set(commandKeys.map(flagName));
+  const ownFlags = new Set(Object.keys(provider.options).map(flagName));
+  for (const name of Object.keys(raw)) {
+    if (commonFlags.has(name) || ownFlags.has(name)) continue;
+    const others = takers(providers, name);
+    throw new UsageError(
+      `--${name} is not an option of provider ${provider.name}`,
+      others.length === 1 ? `it is an option of provider ${others[0]}` : `providers ${others.join(', ')} take it`,
+      'Drop it, or see `pause-conformance run --help` for what each provider takes.',
+    );
+  }
+}
+
 export function parseRunArgs(argv: string[], providers: Provider[] = allProviders()): RunRequest | 'help' {
   let parsed;
   try {
@@ -54,17 +69,7 @@ export function parseRunArgs(argv: string[], providers: Provider[] = allProvider
   const { help, ...common } = readOptions(COMMON_OPTIONS, raw);
   if (help) return 'help';
   const provider = providerNamed(common.provider, providers);
-  const commonFlags = new Set(Object.keys(COMMON_OPTIONS).map(flagName));
-  const ownFlags = new Set(Object.keys(provider.options).map(flagName));
-  for (const name of Object.keys(raw)) {
-    if (commonFlags.has(name) || ownFlags.has(name)) continue;
-    const others = takers(providers, name);
-    throw new UsageError(
-      `--${name} is not an option of provider ${provider.name}`,
-      others.length === 1 ? `it is an option of provider ${others[0]}` : `providers ${others.join(', ')} take it`,
-      'Drop it, or see `pause-conformance run --help` for what each provider takes.',
-    );
-  }
+  refuseOtherProvidersFlags(raw, provider, providers, Object.keys(COMMON_OPTIONS));
   return { common, provider: provider.configure(raw) };
 }
 

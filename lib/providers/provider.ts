@@ -29,6 +29,12 @@ export interface ProviderContext<Options> {
   step: <T>(title: string, work: () => Promise<T>) => Promise<T>;
   /** One line for the person watching. */
   say: (line: string) => void;
+  /**
+   * Set by `pause-conformance upgrade` for providers that make the upgrade themselves (local):
+   * what to switch to (a --runtime or --oci-runtime value). Providers that run the operator's own
+   * command (kubeconfig --upgrade-command) take that as an option instead.
+   */
+  upgradeTo?: string;
 }
 
 export interface StartedProvider {

@@ -83,7 +83,7 @@ export interface ReportDiff {
   regressed: boolean;
 }
 
-const INFO_FIELDS = ['provider', 'runtimeName', 'runtimeVersion', 'runtimeApiVersion', 'sandboxImage', 'sandboxImageId', 'kernel', 'kubeletVersion'] as const;
+const INFO_FIELDS = ['provider', 'runtimeName', 'runtimeVersion', 'runtimeApiVersion', 'runtimeConfigVersion', 'ociRuntime', 'sandboxImage', 'sandboxImageId', 'kernel', 'kubeletVersion'] as const;
 
 type Leaf = { path: string; value: EvidenceValue; key: string; inTimings: boolean };
 

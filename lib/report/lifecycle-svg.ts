@@ -8,7 +8,7 @@
 import { scaleLinear } from 'd3-scale';
 import { create } from 'xmlbuilder2';
 import type { Report } from './report.ts';
-import { TEARDOWN_START, timelinesOf, type PodTimeline, type TimelineEvent } from './timeline.ts';
+import { TEARDOWN_START, timelinesOf, UPGRADE_DONE, UPGRADE_START, type PodTimeline, type TimelineEvent } from './timeline.ts';
 import { xmlSafe } from './xml-safe.ts';
 
 const WIDTH = 1000;
@@ -27,8 +27,11 @@ const PHASES = [
   { from: TEARDOWN_START, to: undefined, name: 'tearing down', color: '#e15759' },
 ] as const;
 
+const UPGRADE_COLOR = '#9467bd';
+
 function eventColor(event: TimelineEvent, deleteMs: number | undefined): string {
   if (event.name === TEARDOWN_START) return '#f28e2b';
+  if (event.name === UPGRADE_START || event.name === UPGRADE_DONE) return UPGRADE_COLOR;
   if (deleteMs !== undefined && event.atMs > deleteMs) return '#e15759';
   return '#4e79a7';
 }
@@ -81,7 +84,7 @@ export function renderLifecycleSvg(report: Report): string {
     const at = (name: string | undefined): number | undefined => (name === undefined ? timeline.events.at(-1)!.atMs : timeline.events.find((e) => e.name === name)?.atMs);
     const deleteMs = at(TEARDOWN_START);
     const readyMs = at('ready');
-        const block = svg.ele('g', { class: 'pod', 'data-pod': xmlSafe(timeline.pod), transform: `translate(0 ${y})` });
+    const block = svg.ele('g', { class: 'pod', 'data-pod': xmlSafe(timeline.pod), transform: `translate(0 ${y})` });
 
     const facts = [`pod ${timeline.pod} on ${timeline.node}`];
     if (readyMs !== undefined) facts.push(`ready in ${readyMs - start} ms`);
@@ -107,6 +110,16 @@ export function renderLifecycleSvg(report: Report): string {
     }
     block.ele('text', { x: String(LABEL_WIDTH - 14), y: '32', 'text-anchor': 'end', fill: '#555555' }).txt('phases');
 
+    // A witness of a runtime upgrade: the span the runtime was being replaced under it, across its line.
+    const upgradeFrom = at(UPGRADE_START);
+    const upgradeTo = at(UPGRADE_DONE);
+    if (upgradeFrom !== undefined) {
+      const ux = x(upgradeFrom - start);
+      const width = Math.max(2, (upgradeTo !== undefined ? x(upgradeTo - start) : ux + 2) - ux);
+      const laneEnd = BLOCK_TOP + timeline.events.length * LANE - 4;
+      block.ele('rect', { class: 'upgrade', x: String(ux), y: '18', width: String(width), height: String(laneEnd - 18), fill: UPGRADE_COLOR, 'fill-opacity': '0.18', stroke: UPGRADE_COLOR, 'stroke-dasharray': '2 2' });
+      block.ele('text', { x: String(ux), y: String(laneEnd + 14), fill: UPGRADE_COLOR, 'font-size': '11' }).txt(`runtime upgrade (${upgradeTo !== undefined ? `${upgradeTo - upgradeFrom} ms` : 'did not finish'})`);
+    }
     if (deleteMs !== undefined) {
       const dx = String(x(deleteMs - start));
       block.ele('line', { x1: dx, x2: dx, y1: '20', y2: String(BLOCK_TOP + timeline.events.length * LANE - 4), stroke: '#f28e2b', 'stroke-dasharray': '4 3' });

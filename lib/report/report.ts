@@ -28,6 +28,8 @@ export interface CheckResult {
 export interface TargetReport {
   info: TargetInfo;
   checks: CheckResult[];
+  /** In an upgrade report: the suites before, the upgrade's own checks, the suites after. */
+  phase?: 'before' | 'upgrade' | 'after';
 }
 
 export interface Report {

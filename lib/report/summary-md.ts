@@ -6,6 +6,7 @@
  */
 import { interruptionPrefix, type CheckResult, type Report, type TargetReport } from './report.ts';
 import { describeDrift, sandboxImageDrift } from './sandbox-image-drift.ts';
+import { upgradeOf, type UpgradeSection, type WitnessFacts } from './upgrade-section.ts';
 
 /** A table cell: pipes escaped, line breaks as <br>, so a message cannot break the table. */
 export function cell(text: string): string {
@@ -37,10 +38,14 @@ function headline(report: Report): string {
   return `# ${ok ? '✅' : '❌'} pause-conformance: ${interruptionPrefix(report)}${parts.join(', ')}`;
 }
 
+const PHASE_TITLE = { before: ', before the upgrade', upgrade: ': the upgrade and its witnesses', after: ', after the upgrade' } as const;
+
 function targetSection(target: TargetReport, multiTarget: boolean): string[] {
   const info = target.info;
-  const lines = [`## Target ${code(info.nodeName)} (${info.provider})`, '', '| | |', '|---|---|'];
+  const lines = [`## Target ${code(info.nodeName)} (${info.provider})${target.phase ? PHASE_TITLE[target.phase] : ''}`, '', '| | |', '|---|---|'];
   lines.push(`| runtime | ${cell(`${info.runtimeName} ${info.runtimeVersion}`)} (CRI ${cell(info.runtimeApiVersion)}) |`);
+  if (info.ociRuntime) lines.push(`| OCI runtime | ${cell(info.ociRuntime)} |`);
+  if (info.runtimeConfigVersion) lines.push(`| runtime config | version ${cell(info.runtimeConfigVersion)} |`);
   lines.push(`| sandbox image | ${code(info.sandboxImage)}${info.sandboxImageId ? ` ${code(info.sandboxImageId)}` : ''} |`);
   lines.push(`| kernel | ${cell(info.kernel)} |`);
   if (info.kubeletVersion) lines.push(`| kubelet | ${cell(info.kubeletVersion)} |`);
@@ -54,7 +59,7 @@ function targetSection(target: TargetReport, multiTarget: boolean): string[] {
     lines.push(`| ${failed > 0 ? '❌ ' : ''}${cell(suite)} | ${n('passed')} | ${failed > 0 ? `**${failed}**` : '0'} | ${n('skipped')} | ${seconds(checks.reduce((sum, c) => sum + c.durationMs, 0))} |`);
   }
   if (suites.size === 0) lines.push('| (no check ran) | 0 | 0 | 0 | |');
-  const where = multiTarget ? ` on ${code(info.nodeName)}` : '';
+  const where = target.phase ? PHASE_TITLE[target.phase].replace(/^[,:] /, ' — ') : multiTarget ? ` on ${code(info.nodeName)}` : '';
 
   const failed = target.checks.filter((c) => c.status === 'failed');
   if (failed.length > 0) {
@@ -83,6 +88,36 @@ function targetSection(target: TargetReport, multiTarget: boolean): string[] {
   return lines;
 }
 
+function factsCell(facts: WitnessFacts | undefined, hostNetwork: boolean): string {
+  if (!facts) return 'not observed';
+  const pids = Object.entries(facts.containerPids).map(([name, pid]) => `${name} ${pid ?? '–'} (${facts.containerStates[name] ?? '?'})`).join(', ');
+  const net = hostNetwork ? 'host network' : `IP ${facts.ip ?? '–'}, ${facts.netns ?? 'netns –'}`;
+  return cell(`${facts.sandboxState}; pause ${facts.pausePid ?? '–'}${facts.pauseAlive === false ? ' (dead)' : ''}; ${net}; ${pids}; exec ${facts.execWorks ? 'works' : 'fails'}${facts.shimPids ? `; shim ${facts.shimPids.join(' ') || '–'}` : ''}`);
+}
+
+/** The upgrade: what to what, whether containerd supports that path, and each witness before and after. */
+export function upgradeSection(upgrade: UpgradeSection): string[] {
+  const u = upgrade.upgrade;
+  const lines = ['## The runtime upgrade', ''];
+  lines.push(`${u.ok ? '✅' : '❌'} ${cell(upgrade.runtimeBefore)} → ${cell(upgrade.runtimeAfter)}${u.downMs !== undefined ? `: runtime down ${u.downMs} ms${u.stopMs !== undefined ? ` (old stopped in ${u.stopMs} ms, new answering in ${u.startMs} ms)` : ''}` : ''}${u.error ? `: ${cell(u.error)}` : ''}.`);
+  if (u.command) lines.push('', `Command run on the node: ${code(u.command.join(' '))}`);
+  lines.push('', `Upgrade path ${upgrade.path.from} → ${upgrade.path.to}: **${upgrade.path.verdict}** (${cell(upgrade.path.why)}). End of life: ${Object.entries(upgrade.path.endOfLife).map(([minor, when]) => `${minor} ${when}`).join('; ')}.`);
+  lines.push('', '| Witness | Kept | Before | After |', '|---|---|---|---|');
+  for (const row of upgrade.witnesses) {
+    lines.push(`| ${cell(row.name)} (${code(row.sandboxId.slice(0, 12))}) | ${row.kept ? '✅' : '❌'} | ${factsCell(row.before, row.hostNetwork)} | ${factsCell(row.after, row.hostNetwork)} |`);
+  }
+  const v = upgrade.verdict;
+  lines.push('', `Verdict: ${v.upgradeChecksFailed} upgrade check(s) failed, ${v.regressions} regression(s) in the suites after, ${v.leaks} leak(s); exit ${v.exitCode}; ${(upgrade.wallMs / 1000).toFixed(1)} s in all.`);
+  if (upgrade.diff) {
+    const regressed = upgrade.diff.regressions.map((r) => `- REGRESSED ${cell(r.fullTitle)}: ${r.before ?? 'absent'} → ${r.after ?? 'absent'}${r.reason ? `: ${cell(r.reason.split('\n')[0] ?? '')}` : ''}`);
+    const fixed = upgrade.diff.targets.flatMap((t) => t.checks.filter((c) => c.change === 'fixed').map((c) => `- fixed ${cell(c.fullTitle)}`));
+    const info = upgrade.diff.targets.flatMap((t) => t.info.map((change) => `- ${change.path}: ${cell(JSON.stringify(change.before))} → ${cell(JSON.stringify(change.after))}`));
+    lines.push('', 'Suites before → after:', '', ...(info.length ? info : ['- runtime facts unchanged']), ...regressed, ...fixed);
+    if (regressed.length === 0) lines.push('- no check regressed');
+  }
+  return lines;
+}
+
 export function renderSummary(report: Report): string {
   const lines = [headline(report), ''];
   lines.push(
@@ -94,6 +129,8 @@ export function renderSummary(report: Report): string {
   if (report.steps.length > 0) {
     lines.push('', `Bring-up: ${report.steps.map((s) => `${s.ok ? '' : '❌ '}${s.title} ${s.durationMs} ms`).join(' · ')}`);
   }
+  const upgrade = upgradeOf(report);
+  if (upgrade) lines.push('', ...upgradeSection(upgrade));
   for (const target of report.targets) lines.push('', ...targetSection(target, report.targets.length > 1));
   const { undoFailures, leaks } = report.teardown;
   lines.push('', '## Teardown', '');

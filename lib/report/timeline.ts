@@ -18,7 +18,16 @@ export const TIMELINE_EVENTS: Record<string, string> = {
   netnsGone: 'netns gone',
   ipReleased: 'IP released',
   deleteReturned: 'delete returned',
+  shimGone: 'shim gone',
+  upgradeStarted: 'old runtime stopped (upgrade)',
+  upgradeDone: 'new runtime answering',
+  containerRestarted: 'container restarted',
+  runtimeRestarted: 'runtime restarted again',
 };
+
+/** Events that mark the runtime upgrade on a witness's line (lifecycle.svg shades the span between). */
+export const UPGRADE_START = 'upgradeStarted';
+export const UPGRADE_DONE = 'upgradeDone';
 
 /** Events after which the pod is being torn down; their times are also shown relative to the delete call. */
 export const TEARDOWN_START = 'deleteCalled';

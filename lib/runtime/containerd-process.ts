@@ -4,7 +4,8 @@
  * the CRI before it stops containerd; a containerd killed first would leave shims and mounts.
  */
 import { execa, type ResultPromise } from 'execa';
-import { open, readFile, stat } from 'node:fs/promises';
+import { appendFile, open, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { CriClient } from '../cri/client.ts';
 import { pollUntil } from '../wait.ts';
 
@@ -23,11 +24,19 @@ async function logTail(logFile: string, lines = 5): Promise<string> {
   }
 }
 
-export async function startContainerd(configFile: string, socket: string, logFile: string, readyTimeoutMs = 30_000): Promise<RunningContainerd> {
+/**
+ * Starts `binary` (a containerd) with `configFile` and waits until its CRI answers. Its own
+ * folder comes first on PATH, so whatever it looks up there (its shim, when no runtime_path names
+ * one) is of the same containerd.
+ */
+export async function startContainerd(binary: string, configFile: string, socket: string, logFile: string, readyTimeoutMs = 30_000): Promise<RunningContainerd> {
   // Made root-only before containerd appends to it.
   await (await open(logFile, 'a', 0o600)).close();
+  // One log for every containerd the run starts (an upgrade starts two): say where each begins.
+  await appendFile(logFile, `=== ${new Date().toISOString()} pause-conformance starts ${binary} --config ${configFile}\n`);
   let exited: string | undefined;
-  const subprocess: ResultPromise = execa('containerd', ['--config', configFile], {
+  const subprocess: ResultPromise = execa(binary, ['--config', configFile], {
+    env: { PATH: `${path.dirname(binary)}:/usr/sbin:/usr/bin:/sbin:/bin` },
     detached: true,
     cleanup: false,
     stdin: 'ignore',

@@ -3,9 +3,10 @@ import { execa } from 'execa';
 
 const IMPORT_TIMEOUT_MS = 120_000;
 
-export async function importImage(socket: string, archive: string): Promise<void> {
+/** `ctr` is the running containerd's own (an older ctr may not speak to a newer containerd's API). */
+export async function importImage(socket: string, archive: string, ctr = 'ctr'): Promise<void> {
   // Bounded: a containerd that stopped answering must not hang the run.
-  const result = await execa('ctr', ['--address', socket, '--namespace', 'k8s.io', 'images', 'import', archive], { reject: false, all: true, timeout: IMPORT_TIMEOUT_MS });
+  const result = await execa(ctr, ['--address', socket, '--namespace', 'k8s.io', 'images', 'import', archive], { reject: false, all: true, timeout: IMPORT_TIMEOUT_MS });
   if (result.timedOut) throw new Error(`ctr images import ${archive} did not finish within ${IMPORT_TIMEOUT_MS / 1000} s: ${result.all.trim().split('\n').slice(-2).join(' | ') || 'no output'}`);
   if (result.exitCode !== 0) {
     throw new Error(`ctr images import ${archive} failed (exit ${result.exitCode}): ${result.all.trim().split('\n').slice(-2).join(' | ')}`);

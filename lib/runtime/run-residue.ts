@@ -15,8 +15,23 @@ import { parseIpLinkJson } from '../linux/ip-link.ts';
 import { errnoCode } from '../linux/errno.ts';
 import { removeIfEmpty } from '../cleanup/created-dirs.ts';
 
+/** A containerd shim process of this run: found by `-address <the run's socket>` on its command line. */
+export interface RunShim {
+  pid: number;
+  namespace: string;
+  /** -id: the sandbox id (one shim per pod; containers are grouped by their sandbox). */
+  id: string;
+  /** /run/containerd/s/<sha256("<address>/<namespace>/<id>")>: where it listens (same formula in 1.6 and 2.1). */
+  socket: string;
+  /** Its executable, e.g. the cache's 2.1 shim or /usr/bin's 1.6 one ("(deleted)" once replaced). */
+  exe: string;
+  command: string;
+}
+
 export interface Residue {
   processes: { pid: number; command: string }[];
+  /** The shims among the processes, with the sandbox each serves and its socket. */
+  shims: RunShim[];
   mounts: string[];
   links: string[];
   cniCache: string[];
@@ -58,6 +73,52 @@ async function readText(file: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** The value after `flag` in argv (`-id X` or `--id X` or `-id=X`). */
+function argValue(argv: string[], flag: string): string | undefined {
+  for (const [i, arg] of argv.entries()) {
+    if (arg === `-${flag}` || arg === `--${flag}`) return argv[i + 1];
+    if (arg.startsWith(`-${flag}=`) || arg.startsWith(`--${flag}=`)) return arg.slice(arg.indexOf('=') + 1);
+  }
+  return undefined;
+}
+
+/**
+ * The socket a shim listens on, from what it was started with: containerd's shim SocketAddress,
+ * sha256("<grpc address>/<namespace>/<id>") under /run/containerd/s, unchanged from 1.6 to 2.1.
+ */
+export function shimSocketOf(address: string, namespace: string, id: string): string {
+  return path.join(SHIM_SOCKET_DIR, createHash('sha256').update(path.join(address, namespace, id)).digest('hex'));
+}
+
+/**
+ * A shim of the containerd at `socket`, from its argv: `containerd-shim-runc-v2 -namespace k8s.io
+ * -id <sandbox id> -address <socket>`. Read from the command line, not from the task bundle: a
+ * shim the runtime leaked after removing its sandbox has no bundle any more.
+ */
+export function shimOf(argv: string[], socket: string): Omit<RunShim, 'pid' | 'exe'> | undefined {
+  if (!/containerd-shim/.test(path.basename(argv[0] ?? '')) || argValue(argv, 'address') !== socket) return undefined;
+  const namespace = argValue(argv, 'namespace');
+  const id = argValue(argv, 'id');
+  if (!namespace || !id) return undefined;
+  return { namespace, id, socket: shimSocketOf(socket, namespace, id), command: argv.join(' ') };
+}
+
+/** The live shims of the containerd serving `socket`. */
+export async function findShims(socket: string): Promise<RunShim[]> {
+  const found: RunShim[] = [];
+  for (const entry of await listDir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const argv = ((await readText(`/proc/${pid}/cmdline`)) ?? '').split('\0').filter(Boolean);
+    const shim = shimOf(argv, socket);
+    if (!shim) continue;
+    const stat = await readProcStat(pid);
+    if (!stat || hasExited(stat)) continue;
+    found.push({ pid, ...shim, exe: await readlink(`/proc/${pid}/exe`).catch(() => '') });
+  }
+  return found;
 }
 
 /** Live (non-zombie) processes whose command line names the run directory, or that sit in the run's cgroups. */
@@ -103,21 +164,33 @@ async function runCgroups(layout: RunLayout): Promise<string[]> {
 }
 
 /**
- * containerd 1.6 puts a shim's socket at /run/containerd/s/<sha256(address/namespace/id)> (its
- * runtime/v2/shim SocketAddress), outside any directory it is given. The ids are the task bundles
- * under the run's state directory; a socket exists only while the shim runs or after it was killed.
+ * Shim sockets of the run under /run/containerd/s (a SIGKILLed shim leaves its socket): what
+ * the task bundles recorded (1.6: an `address` file; 2.x: bootstrap.json's address), the
+ * formula over every bundle's id, and those of the shims found by their command line, whose
+ * bundle may be gone. Only existing files are listed.
  */
-async function shimSockets(layout: RunLayout): Promise<string[]> {
+async function shimSockets(layout: RunLayout, shims: RunShim[]): Promise<string[]> {
   const tasks = path.join(layout.state, 'io.containerd.runtime.v2.task');
-  const found: string[] = [];
+  const candidates = new Set(shims.map((shim) => shim.socket));
   for (const namespace of await listDir(tasks)) {
     for (const id of await listDir(path.join(tasks, namespace))) {
-      const digest = createHash('sha256').update(path.join(layout.socket, namespace, id)).digest('hex');
-      const socket = path.join(SHIM_SOCKET_DIR, digest);
-      if (!found.includes(socket) && (await stat(socket).then(() => true, () => false))) found.push(socket);
+      candidates.add(shimSocketOf(layout.socket, namespace, id));
+      const bundle = path.join(tasks, namespace, id);
+      const address = (await readText(path.join(bundle, 'address')))?.trim();
+      if (address) candidates.add(address.replace(/^unix:\/\//, ''));
+      try {
+        const bootstrap = JSON.parse((await readText(path.join(bundle, 'bootstrap.json'))) ?? '') as { address?: unknown };
+        if (typeof bootstrap.address === 'string') candidates.add(bootstrap.address.replace(/^unix:\/\//, ''));
+      } catch {
+        // no bootstrap.json (containerd 1.6), or half-written
+      }
     }
   }
-  return found;
+  const found: string[] = [];
+  for (const socket of candidates) {
+    if (path.dirname(socket) === SHIM_SOCKET_DIR && (await stat(socket).then(() => true, () => false))) found.push(socket);
+  }
+  return found.sort();
 }
 
 export async function findResidue(layout: RunLayout): Promise<Residue> {
@@ -139,12 +212,21 @@ export async function findResidue(layout: RunLayout): Promise<Residue> {
     if (name.startsWith(`${layout.networkName}-`) || ((await readText(file)) ?? '').includes(layout.dir)) cniCache.push(file);
   }
   const runDir = (await listDir(path.dirname(layout.dir))).includes(path.basename(layout.dir));
-  return { processes: await runProcesses(layout, cgroups), mounts, links, cniCache, shimSockets: await shimSockets(layout), cgroups, runDir };
+  const shims = await findShims(layout.socket);
+  return { processes: await runProcesses(layout, cgroups), shims, mounts, links, cniCache, shimSockets: await shimSockets(layout, shims), cgroups, runDir };
+}
+
+/** One line per shim: its pid, the sandbox it serves, its socket and binary. */
+export function describeShim(shim: RunShim): string {
+  return `shim pid ${shim.pid} of sandbox ${shim.id} (namespace ${shim.namespace}, socket ${shim.socket}, ${shim.exe || 'binary unknown'})`;
 }
 
 export function describeResidue(residue: Residue): string[] {
+  const shimPids = new Set(residue.shims.map((shim) => shim.pid));
   return [
-    ...residue.processes.map((p) => `process ${p.pid} (${p.command.slice(0, 120)})`),
+    ...residue.shims.map(describeShim),
+    // Long enough for a cached containerd's path and its --config in the run directory.
+    ...residue.processes.filter((p) => !shimPids.has(p.pid)).map((p) => `process ${p.pid} (${p.command.slice(0, 240)})`),
     ...residue.mounts.map((m) => `mount ${m}`),
     ...residue.links.map((l) => `link ${l}`),
     ...residue.cniCache.map((f) => `CNI cache ${f}`),
@@ -161,6 +243,24 @@ export function describeResidue(residue: Residue): string[] {
 export async function removeResidue(layout: RunLayout): Promise<string[]> {
   const residue = await findResidue(layout);
   const createdShared = await readCreatedDirs(layout);
+  // Shims get SIGTERM first: a SIGTERMed shim removes its own socket, a SIGKILLed one does not
+  // (research containerd-2.1 FINDINGS.md §5). Whatever is still there after the wait gets SIGKILL.
+  for (const { pid } of residue.shims) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone already
+    }
+  }
+  if (residue.shims.length > 0) {
+    await pollUntil(
+      async () => {
+        const alive = (await findShims(layout.socket)).filter((shim) => residue.shims.some((old) => old.pid === shim.pid));
+        return alive.length === 0 ? { done: true, value: undefined } : { done: false, seen: alive.map((shim) => `shim ${shim.pid}`).join(', ') };
+      },
+      { awaited: 'SIGTERMed shims to exit', timeoutMs: 3000, intervalMs: 25 },
+    ).catch(() => undefined);
+  }
   for (const { pid } of residue.processes) {
     try {
       process.kill(pid, 'SIGKILL');

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_FIXTURES_DIR } from '../../lib/pods/fixtures.ts';
 import { runCli, tempReportDir, type CliOptions } from './helpers/cli.ts';
@@ -19,6 +19,8 @@ interface Case {
   options?: () => CliOptions;
   /** The one stderr line, after "pause-conformance: ". */
   message: RegExp;
+  /** Further checks that nothing was made. */
+  after?: () => Promise<void>;
 }
 
 let scratch: string;
@@ -38,6 +40,7 @@ async function interfaceSubnet(): Promise<string | undefined> {
 }
 
 const fixtureDirs: Record<string, string> = {};
+const runtimeCaches: Record<string, string> = {};
 const kubeconfigs: Record<string, string> = {};
 let refusingSocket = '';
 let eth0Route: string | undefined;
@@ -72,6 +75,28 @@ const CASES: Case[] = [
   { name: 'kubeconfig that does not parse', args: () => ['run', '--provider', 'kubeconfig', '--node-shell', 'local', '--kubeconfig', kubeconfigs['bad']!], message: /^kubeconfig .*bad-kubeconfig\.yaml cannot be used: not valid YAML/ },
   { name: 'kubeconfig that names a missing context', args: () => ['run', '--provider', 'kubeconfig', '--node-shell', 'local', '--kubeconfig', kubeconfigs['good']!, '--context', 'no-such-context'], message: /^context "no-such-context" is not in .*good-kubeconfig\.yaml: it has "ctx1"/ },
   { name: 'kubeconfig that does not exist', args: () => ['run', '--provider', 'kubeconfig', '--node-shell', 'local', '--kubeconfig', '/nonexistent/kubeconfig'], message: /^--kubeconfig \/nonexistent\/kubeconfig cannot be read: ENOENT/ },
+  { name: '--runtime that the harness does not know', args: () => ['run', '--runtime', 'containerd@9.9'], message: /^--runtime containerd@9\.9 is not known: it takes containerd@1\.6, containerd@1\.7, containerd@2\.1\. Pass e\.g\. --runtime containerd@1\.6\.$/ },
+  { name: '--oci-runtime that the harness does not know', args: () => ['run', '--oci-runtime', 'youki'], message: /^--oci-runtime youki is not known: it takes runc, crun\. Pass e\.g\. --oci-runtime runc\.$/ },
+  {
+    name: 'an archive that does not answer (no network): nothing fetched, the cache not even made',
+    args: () => ['run', '--runtime', 'containerd@2.1', '--runtime-cache', runtimeCaches['absent']!, '--debian-mirror', 'http://127.0.0.1:9/debian'],
+    message: /^containerd@2\.1 cannot be fetched: Debian's archive http:\/\/127\.0\.0\.1:9\/debian did not answer \(apt-get update: E: Failed to fetch http:\/\/127\.0\.0\.1:9\/debian\/dists\/sid\/InRelease .*Connection refused.*\)\. Run where .* is reachable .*or use --runtime containerd@1\.6/,
+    after: async () => {
+      expect(await stat(runtimeCaches['absent']!).then(() => 'exists', () => 'absent'), 'the cache folder').to.equal('absent');
+    },
+  },
+  {
+    name: 'a cached .deb that is corrupt (its sha256 is not the one recorded at fetch)',
+    args: () => ['run', '--runtime', 'containerd@2.1', '--runtime-cache', runtimeCaches['corrupt']!],
+    message: /^the cached \S+\/runtimes\/containerd_2\.1\.9\+ds1-5_amd64\.deb is corrupt: its sha256 is [0-9a-f]{64}, Debian's index said 2dda86ce7033fd612fc50e136679d8174ccad680eb29cd4611e0d2a1b84cf591 when it was fetched .*\. Remove it and its record \(rm /,
+    after: async () => {
+      expect(await readdir(path.join(runtimeCaches['corrupt']!, 'runtimes')), 'the cache as it was').to.have.members(['containerd@2.1.json', 'containerd_2.1.9+ds1-5_amd64.deb']);
+    },
+  },
+  { name: 'upgrade without --to', args: () => ['upgrade', '--from', 'containerd@1.6'], message: /^upgrade on the embedded node needs --from and --to: / },
+  { name: 'upgrade from a containerd to an OCI runtime', args: () => ['upgrade', '--from', 'containerd@1.6', '--to', 'crun'], message: /^--from containerd@1\.6 --to crun mixes a containerd and an OCI runtime: / },
+  { name: 'upgrade to a runtime the harness does not know', args: () => ['upgrade', '--from', 'containerd@1.6', '--to', 'containerd@9.9'], message: /^--to containerd@9\.9 is not known: the local provider upgrades to / },
+  { name: 'upgrade on a provider that cannot make one', args: () => ['upgrade', '--provider', 'kind'], message: /^provider kind cannot make an upgrade: / },
   {
     name: 'missing binaries, apt-get cannot install them',
     args: () => ['run'],
@@ -94,6 +119,15 @@ describe('bad input: one line, exit 2, nothing changed', function () {
     refusingSocket = path.join(scratch, 'refuses.sock');
     await execa('node', ['-e', "require('net').createServer().listen(process.argv[1], () => process.kill(process.pid, 'SIGKILL'))", refusingSocket], { reject: false });
     eth0Route = await interfaceSubnet();
+    runtimeCaches['absent'] = path.join(scratch, 'no-cache-yet');
+    // A cache as a fetch leaves it (record + .deb), whose .deb no longer has the recorded hash.
+    runtimeCaches['corrupt'] = path.join(scratch, 'corrupt-cache');
+    const runtimes = path.join(runtimeCaches['corrupt'], 'runtimes');
+    await mkdir(runtimes, { recursive: true });
+    const deb = 'containerd_2.1.9+ds1-5_amd64.deb';
+    await writeFile(path.join(runtimes, deb), 'not the bytes Debian signed\n');
+    const entry = { package: 'containerd', version: '2.1.9+ds1-5', filename: `pool/main/c/containerd/${deb}`, size: 29547080, sha256: '2dda86ce7033fd612fc50e136679d8174ccad680eb29cd4611e0d2a1b84cf591' };
+    await writeFile(path.join(runtimes, 'containerd@2.1.json'), JSON.stringify({ choice: 'containerd@2.1', suite: 'sid', mirror: 'http://deb.debian.org/debian', entry, deb, unpacked: 'containerd-2.1.9+ds1-5', fetchedAt: '2026-12-02T16:44:12.000Z', fetchMs: 1 }));
     kubeconfigs['bad'] = path.join(scratch, 'bad-kubeconfig.yaml');
     await writeFile(kubeconfigs['bad'], 'apiVersion: v1\nkind: Config\nclusters: [\n');
     kubeconfigs['good'] = path.join(scratch, 'good-kubeconfig.yaml');
@@ -125,6 +159,7 @@ describe('bad input: one line, exit 2, nothing changed', function () {
       expect(await changesSince(before), 'left on the machine').to.deep.equal([]);
       const runId = /^pause-conformance run ([0-9a-f]{8}):/m.exec(result.stdout)?.[1];
       if (runId) expect(await residueOf(runId), `residue of run ${runId}`).to.deep.equal([]);
+      await testCase.after?.();
     });
   }
 });

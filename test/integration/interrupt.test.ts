@@ -28,7 +28,7 @@ const EXITS = 'the sandbox survives app-container exits';
 
 const POINTS: Point[] = [
   { name: 'while the node starts (images being built)', signal: 'SIGINT', after: /^ {2}✓ run directory /, suite: IPC },
-  { name: 'while containerd starts', signal: 'SIGTERM', after: /^ {2}✓ containerd and CNI configuration/, suite: IPC },
+  { name: 'while containerd starts', signal: 'SIGTERM', after: /^ {2}✓ containerd \(config version \d\) and CNI configuration/, suite: IPC },
   { name: 'while a pod is half made (suite before hook)', signal: 'SIGINT', after: new RegExp(`^ {2}${NETWORK}$`), suite: NETWORK },
   { name: 'while a pod is half made (another suite)', signal: 'SIGTERM', after: new RegExp(`^ {2}${EXITS}$`), suite: EXITS },
   { name: 'during a check', signal: 'SIGINT', after: /✔ every container shares the ipc and uts namespaces/, suite: IPC },

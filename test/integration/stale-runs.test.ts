@@ -92,8 +92,8 @@ describe('leftovers of a killed run are found, reported and removed; nothing els
 
   it('the killed run really left processes, mounts, links, CNI cache and its directory', function () {
     const joined = killedResidue.join('\n');
-    expect(joined).to.match(/process \d+ \(containerd --config /);
-    expect(joined).to.match(/process \d+ \(.*containerd-shim/);
+    expect(joined).to.match(/process \d+ \((\S+\/)?containerd --config /);
+    expect(joined).to.match(/^shim pid \d+ of sandbox [0-9a-f]{64} \(namespace k8s\.io, socket \/run\/containerd\/s\/[0-9a-f]{64}, \S*containerd-shim-runc-v2\)$/m);
     expect(joined).to.match(/^mount .*\/netns\//m);
     expect(joined).to.include(`link ${runLayout(killedId!).bridgeName}`);
     expect(joined).to.match(/^CNI cache /m);

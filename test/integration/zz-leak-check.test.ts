@@ -8,7 +8,8 @@
  * - CNI cache files of pc-<id> networks (or naming a run directory),
  * - cgroups under /sys/fs/cgroup/{,*}/pause-conformance,
  * - mounts under /var/lib/pause-conformance,
- * - processes whose command line names /var/lib/pause-conformance,
+ * - processes whose command line names a path under /var/lib/pause-conformance/,
+ * - an NRI socket under /run/nri that nothing listens on (containerd 2.x with NRI on leaves it),
  * - shim sockets under /run/containerd/s that nothing listens on (a killed shim's),
  * - pod log directories pause-conformance-* under /var/log/pods (the cri provider's),
  * - anything of the node-container tests' private Docker engine (helpers/docker/engine-residue.ts:
@@ -88,7 +89,8 @@ export async function findAnyResidue(): Promise<{ leaks: string[]; otherRuns: st
     const stat = await readProcStat(Number(entry));
     if (!stat || hasExited(stat)) continue;
     const command = (await text(`/proc/${entry}/cmdline`)).split('\0').join(' ').trim();
-    if (command.includes(BASE)) ours(`process ${entry} (${command.slice(0, 120)})`, runIdIn(command));
+    // BASE + '/': a path under it, not a neighbour such as /var/lib/pause-conformance-research.
+    if (command.includes(BASE + '/')) ours(`process ${entry} (${command.slice(0, 120)})`, runIdIn(command));
   }
 
   // A socket file nobody listens on is a shim that was killed; /proc/net/unix lists bound paths.
@@ -96,6 +98,13 @@ export async function findAnyResidue(): Promise<{ leaks: string[]; otherRuns: st
   for (const name of await list('/run/containerd/s')) {
     const socket = path.join('/run/containerd/s', name);
     if (!bound.has(socket)) leaks.push(`shim socket ${socket} (no listener)`);
+  }
+
+  // containerd 2.x with NRI on listens on the machine-wide /var/run/nri/nri.sock and leaves it
+  // behind when stopped; the embedded node turns NRI off, so a dead socket there is a leak.
+  for (const name of await list('/run/nri')) {
+    const socket = path.join('/run/nri', name);
+    if (!bound.has(socket)) leaks.push(`NRI socket ${socket} (no listener)`);
   }
 
   for (const name of await list('/var/log/pods')) {

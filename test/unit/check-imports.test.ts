@@ -55,7 +55,7 @@ describe('import check', function () {
     expect(problems).to.include('lib/kube/api.ts -> lib/pods/driver.ts: upward (lib/kube/, layer 2 "cri and kube", imports lib/pods/, layer 3 "node and pods")');
     expect(problems).to.include('lib/errors.ts -> lib/kube/api.ts: upward (lib/errors.ts, layer 0 "words", imports lib/kube/, layer 2 "cri and kube")');
     expect(problems).to.include('lib/pods/driver.ts -> lib/node/view.ts: sideways (lib/pods/, layer 3 "node and pods", imports lib/node/, layer 3 "node and pods")');
-    expect(problems).to.include('lib/providers/kind/kind-provider.ts -> lib/providers/local/local-provider.ts: sideways (lib/providers/kind/, layer 10 "providers", imports lib/providers/local/, layer 10 "providers")');
+    expect(problems).to.include('lib/providers/kind/kind-provider.ts -> lib/providers/local/local-provider.ts: sideways (lib/providers/kind/, layer 11 "providers", imports lib/providers/local/, layer 11 "providers")');
     expect(problems).to.include('lib/pods/driver.ts -> suites/context.ts: lib/ imports suites/ (the library runs the suites, it must not depend on them)');
     expect(problems).to.include('suites/context.ts -> lib/providers/kind/kind-provider.ts: a suite imports how its target is made (a suite sees only the Target)');
   });

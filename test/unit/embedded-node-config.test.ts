@@ -14,7 +14,7 @@ const layout = runLayout('0a1b2c3d', '/var/lib/pause-conformance/runs');
 
 describe('embedded node configuration', function () {
   it('keeps every containerd path inside the run directory', function () {
-    const toml = renderContainerdConfig({ layout, sandboxImage: 'localhost/p:1', cniBinDir: '/usr/lib/cni', runcBinary: '/usr/sbin/runc' });
+    const toml = renderContainerdConfig({ layout, sandboxImage: 'localhost/p:1', cniBinDir: '/usr/lib/cni', ociBinary: '/usr/sbin/runc', shimPath: '/usr/bin/containerd-shim-runc-v2', configVersion: 2, hasNri: false });
     const run = layout.dir;
     expect(toml).to.contain(`root = "${run}/root"`);
     expect(toml).to.contain(`state = "${run}/state"`);

@@ -91,7 +91,7 @@ describe('microk8s provider', function () {
     });
 
     it('reads the sandbox image of a containerd config (version 2, as the embedded node runs; version 3 pinned_images)', function () {
-      const config = renderContainerdConfig({ layout: runLayout('1a2b3c4d', '/tmp/pc-test'), sandboxImage: 'localhost/pause-conformance/pause:catatonit', cniBinDir: '/usr/lib/cni', runcBinary: '/usr/sbin/runc' });
+      const config = renderContainerdConfig({ layout: runLayout('1a2b3c4d', '/tmp/pc-test'), sandboxImage: 'localhost/pause-conformance/pause:catatonit', cniBinDir: '/usr/lib/cni', ociBinary: '/usr/sbin/runc', shimPath: '/usr/bin/containerd-shim-runc-v2', configVersion: 2, hasNri: false });
       expect(sandboxImageFromContainerdToml(config)).to.equal('localhost/pause-conformance/pause:catatonit');
       const v3 = "version = 3\n[plugins.'io.containerd.cri.v1.images'.pinned_images]\n  sandbox = 'registry.k8s.io/pause:3.10'\n\n[plugins.'io.containerd.cri.v1.images'.registry]\n  config_path = ''\n";
       expect(sandboxImageFromContainerdToml(v3)).to.equal('registry.k8s.io/pause:3.10');

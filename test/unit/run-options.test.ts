@@ -70,12 +70,12 @@ describe('run options', function () {
 
   it('run --help lists each provider with the options it takes under it', function () {
     const expected: Record<string, string[]> = {
-      local: ['--subnet', '--sandbox-image-tar'],
+      local: ['--subnet', '--sandbox-image-tar', '--runtime', '--oci-runtime', '--runtime-cache', '--debian-mirror'],
       cri: ['--cri-endpoint'],
       kind: ['--cluster-name', '--node-image', '--kind-config', '--reuse', '--keep', '--nodes', '--parallel', '--cri-endpoint'],
       microk8s: ['--nodes', '--parallel'],
       k3s: ['--k3s-image', '--nodes', '--parallel', '--cri-endpoint'],
-      kubeconfig: ['--kubeconfig', '--context', '--node-shell', '--allow-privileged-probe', '--restart-runtime', '--cri-endpoint', '--nodes', '--parallel'],
+      kubeconfig: ['--kubeconfig', '--context', '--node-shell', '--allow-privileged-probe', '--restart-runtime', '--upgrade-command', '--cri-endpoint', '--nodes', '--parallel'],
     };
     const lines = runUsage().split('\n');
     const start = lines.findIndex((line) => line.startsWith('Providers'));

@@ -22,6 +22,7 @@ import { flag, text, value } from '../../options.ts';
 import { commandWords } from '../common/command-words.ts';
 import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
 import type { TargetControls } from '../../target.ts';
+import { runOperatorUpgrade, shimsOnNode } from '../../upgrade/operator-upgrade.ts';
 import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
 import type { NodeShell } from '../../node/node-shell.ts';
@@ -92,6 +93,7 @@ export const kubeconfigProvider = defineProvider({
     nodeShell: text('local|probe', 'how to see the node: local (this machine is the node) or probe (a privileged pod on it)'),
     allowPrivilegedProbe: flag('allow the privileged node-probe pod (opt-in)'),
     restartRuntime: value('COMMAND', "how to restart the node's runtime for the runtime-restart suite, e.g. 'systemctl restart containerd' (run through the node shell, no shell of its own)", (raw, flag) => commandWords(raw, flag)),
+    upgradeCommand: value('COMMAND', "`upgrade` only: the operator's in-place runtime upgrade, run on the node through the node shell (no shell of its own)", (raw, flag) => commandWords(raw, flag)),
     ...CRICTL_OPTIONS,
     ...CLUSTER_OPTIONS,
   },
@@ -117,9 +119,16 @@ export const kubeconfigProvider = defineProvider({
         providerName: 'kubeconfig',
         kubeConfig: loaded.kubeConfig,
         ...criEndpoint,
-        ...controls,
         defaultNode: node.name,
         details,
+        // `pause-conformance upgrade`: the operator's command, and the node's shims by their -id (ps).
+        controls: (nodeName, nodeShell) => ({
+          ...controls.controls?.(nodeName, nodeShell),
+          runtimeShims: () => shimsOnNode(nodeShell),
+          ...(options.upgradeCommand
+            ? { upgradeRuntime: () => runOperatorUpgrade({ node: nodeName, shell: nodeShell, command: options.upgradeCommand!, probe: ['crictl', ...(options.criEndpoint ? ['--runtime-endpoint', options.criEndpoint] : []), 'version'] }) }
+            : {}),
+        }),
         nodeShell: async (nodeName) => {
           if (nodeName !== node.name) {
             throw new UsageError(`--node-shell local sees only this machine (node ${node.name})`, `--nodes ${options.nodes} also selects node ${nodeName}`, 'Select only this node, or use --node-shell probe --allow-privileged-probe for the others.');

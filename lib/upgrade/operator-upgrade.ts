@@ -1,0 +1,65 @@
+/**
+ * A real node's runtime upgrade, made by the operator's own command (a package install and a
+ * service restart, a snap refresh), run on the node through its NodeShell as an argument list;
+ * then a bounded wait until the runtime answers again. What the runtime said it was before and
+ * after (`crictl version`) becomes the upgrade's FROM and TO in the report.
+ */
+import type { NodeShell } from '../node/node-shell.ts';
+import type { RuntimeShim, RuntimeUpgradeResult } from '../target.ts';
+import { pollUntil } from '../wait.ts';
+
+const UPGRADE_TIMEOUT_MS = 15 * 60_000;
+
+export interface OperatorUpgrade {
+  node: string;
+  shell: NodeShell;
+  /** The operator's command, as words (lib/options.ts commandWords). */
+  command: string[];
+  /** A command that prints the runtime's version and exits 0 once it serves, e.g. ['crictl', 'version']. */
+  probe: string[];
+  timeoutMs?: number;
+}
+
+function runtimeVersionLine(stdout: string): string {
+  const name = /RuntimeName:\s*(\S+)/.exec(stdout)?.[1];
+  const version = /RuntimeVersion:\s*(\S+)/.exec(stdout)?.[1];
+  return name && version ? `${name} ${version}` : stdout.trim().split('\n').at(-1) ?? 'unknown';
+}
+
+export async function runOperatorUpgrade(spec: OperatorUpgrade): Promise<RuntimeUpgradeResult> {
+  const before = await spec.shell.run(spec.probe, { timeoutMs: 30_000 });
+  const t0 = Date.now();
+  const ran = await spec.shell.run(spec.command, { timeoutMs: spec.timeoutMs ?? UPGRADE_TIMEOUT_MS });
+  const output = `${ran.stdout}\n${ran.stderr}`.trim().split('\n').slice(-20).join('\n');
+  if (ran.exitCode !== 0) throw new Error(`the upgrade command ${spec.command.join(' ')} on node ${spec.node} exited ${ran.exitCode}: ${output.split('\n').slice(-3).join(' | ')}`);
+  const after = await pollUntil(
+    async () => {
+      const result = await spec.shell.run(spec.probe, { timeoutMs: 10_000 });
+      return result.exitCode === 0 ? { done: true, value: result.stdout } : { done: false, seen: `${spec.probe.join(' ')} exit ${result.exitCode}: ${result.stderr.trim().split('\n').at(-1) ?? ''}` };
+    },
+    { awaited: `the runtime on ${spec.node} answering ${spec.probe.join(' ')} after ${spec.command.join(' ')}`, timeoutMs: 120_000, intervalMs: 200 },
+  );
+  return { from: runtimeVersionLine(before.stdout), to: runtimeVersionLine(after), downMs: Date.now() - t0, command: spec.command, output };
+}
+
+/**
+ * The runtime's shims on the node, from `ps -e -o pid=,args=` (procps): containerd-shim*
+ * processes with the -id each was started with. A shim of the old runtime keeps running from its
+ * old binary (microk8s: /snap/microk8s/<old revision>/bin/...), which the args show.
+ */
+export function parseShimsFromPs(output: string): RuntimeShim[] {
+  const shims: RuntimeShim[] = [];
+  for (const line of output.split('\n')) {
+    const match = /^\s*(\d+)\s+(\S*containerd-shim\S*)\s+(.*)$/.exec(line);
+    if (!match) continue;
+    const id = /(?:^|\s)-id\s+(\S+)/.exec(match[3]!)?.[1];
+    if (id) shims.push({ pid: Number(match[1]), sandboxId: id, binary: match[2]! });
+  }
+  return shims;
+}
+
+export async function shimsOnNode(shell: NodeShell): Promise<RuntimeShim[]> {
+  const result = await shell.run(['ps', '-e', '-o', 'pid=,args='], { timeoutMs: 30_000 });
+  if (result.exitCode !== 0) throw new Error(`ps on the node exited ${result.exitCode}: ${result.stderr.trim()}`);
+  return parseShimsFromPs(result.stdout);
+}
