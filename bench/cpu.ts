@@ -16,7 +16,7 @@ export interface CpuSnapshot {
 }
 
 /** utime+stime and cutime+cstime of a process, in ms. */
-function procCpu(pid: number | 'self'): { own: number; children: number } {
+export function procCpu(pid: number | 'self'): { own: number; children: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields after the comm start at field 3 (state) = index 0: utime is field 14 = index 11.

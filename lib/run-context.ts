@@ -7,6 +7,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadPodManifest, type PodManifest } from './pods/manifest.ts';
 import type { Target } from './target.ts';
 
@@ -33,7 +34,13 @@ export function target(): Target {
   return run().target;
 }
 
-/** A pod fixture by file name: <fixtures dir>/<name>.yaml of the calling check's run. */
-export function fixture(name: string): Promise<PodManifest> {
-  return loadPodManifest(path.join(run().fixturesDir, `${name}.yaml`));
+/**
+ * A pod fixture: by name, <fixtures dir>/<name>.yaml of the calling check's run (the built-in
+ * fixtures, or --fixtures DIR); or a file of a team's own, beside the built-in ones, as a URL
+ * (`new URL('./fixtures/sidecar.yaml', import.meta.url)`, relative to the spec) or a path.
+ */
+export function fixture(nameOrFile: string | URL): Promise<PodManifest> {
+  if (nameOrFile instanceof URL) return loadPodManifest(fileURLToPath(nameOrFile));
+  if (nameOrFile.includes('/') || /\.ya?ml$/.test(nameOrFile)) return loadPodManifest(path.resolve(nameOrFile));
+  return loadPodManifest(path.join(run().fixturesDir, `${nameOrFile}.yaml`));
 }

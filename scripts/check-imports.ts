@@ -1,13 +1,15 @@
 /**
  * `npm run check:imports`: the import graph of lib/ points one way. It reads every relative
  * import (type-only ones too: a type is a dependency of the code that names it) of lib/, and of
- * suites/, bench/ and scripts/ as importers, and fails naming each offending edge:
+ * api/, suites/, bench/ and scripts/ as importers, and fails naming each offending edge:
  * - a circle of imports (anywhere in those folders);
  * - an arrow from a lower layer of lib/ to a higher one, or sideways between two units of one
  *   layer (node and pods, two providers: each stands on what is below it, never on a sibling);
  * - a lib/ file importing suites/ (the library runs the suites; it does not depend on them);
  * - a suite importing how its target was made (providers, the CLI, the embedded node): a suite
- *   sees only the Target.
+ *   sees only the Target;
+ * - anything importing api/ (the package's API, the top: it re-exports lib/ and the suites'
+ *   helpers for teams, and nothing of the project stands on it), or api/ importing a suite.
  * Exit 0 when the graph is clean, 1 with one line per problem otherwise.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -23,10 +25,10 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
  * A file of lib/ that matches no unit is a problem too: a new place gets its layer here.
  */
 const LAYERS: { name: string; units: string[] }[] = [
-  // What can go wrong, what things are called, what a command returns: imports nothing of ours.
-  { name: 'words', units: ['lib/errors.ts', 'lib/labels.ts', 'lib/command-result.ts'] },
-  // Generic mechanisms: bounded waits, undo, the Linux toolbox, command-line option declarations.
-  { name: 'mechanisms', units: ['lib/wait.ts', 'lib/cleanup/', 'lib/linux/', 'lib/options.ts'] },
+  // What can go wrong, what things are called, what a command returns, where the package is: imports nothing of ours.
+  { name: 'words', units: ['lib/errors.ts', 'lib/labels.ts', 'lib/command-result.ts', 'lib/package-root.ts'] },
+  // Generic mechanisms: bounded waits, undo, the Linux toolbox, command-line option declarations, optional packages.
+  { name: 'mechanisms', units: ['lib/wait.ts', 'lib/cleanup/', 'lib/linux/', 'lib/options.ts', 'lib/optional-packages.ts'] },
   // The two APIs the harness speaks: CRI gRPC and the Kubernetes API.
   { name: 'cri and kube', units: ['lib/cri/', 'lib/kube/'] },
   // What a suite uses: a NodeView sees the sandbox, a PodDriver makes pods.
@@ -49,7 +51,7 @@ const LAYERS: { name: string; units: string[] }[] = [
 /** What a suite may not import: how its target was brought up. */
 const HIDDEN_FROM_SUITES = ['lib/providers/', 'lib/cli/', 'lib/runtime/'];
 
-const IMPORTERS = ['suites', 'bench', 'scripts'];
+const IMPORTERS = ['api', 'suites', 'bench', 'scripts'];
 
 interface Unit {
   unit: string;
@@ -210,6 +212,14 @@ export function checkImports(root = REPO): string[] {
     }
     if (from.startsWith('suites/') && HIDDEN_FROM_SUITES.some((hidden) => to.startsWith(hidden))) {
       problems.push(`${from} -> ${to}: a suite imports how its target is made (a suite sees only the Target)`);
+      continue;
+    }
+    if (to.startsWith('api/') && !from.startsWith('api/')) {
+      problems.push(`${from} -> ${to}: imports the package API (api/ is the top: the project stands on lib/, never on its API)`);
+      continue;
+    }
+    if (from.startsWith('api/') && to.endsWith('.spec.ts')) {
+      problems.push(`${from} -> ${to}: the API imports a suite (suites are run, not imported)`);
       continue;
     }
     if (!from.startsWith('lib/') || !to.startsWith('lib/')) continue;

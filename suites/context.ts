@@ -13,7 +13,7 @@ export { fixture, target };
  * run's undo stack still removes it if the delete fails or the run is interrupted). Returns a
  * getter, because the pod exists only once the before hook has run.
  */
-export function usePod(fixtureName: string): () => PodRef {
+export function usePod(fixtureName: string | URL): () => PodRef {
   let pod: PodRef | undefined;
   before(async function () {
     pod = await target().pods.create(await fixture(fixtureName));

@@ -9,10 +9,11 @@ import { diffCommand } from './diff-command.ts';
 import { upgradeCommand } from './upgrade-command.ts';
 import { parseUpgradeArgs, upgradeUsage } from './upgrade-options.ts';
 import { loadFixtureDir } from '../pods/fixtures.ts';
+import { packageVersion } from './package-info.ts';
 
 /** `pause-conformance --help`: the commands; each command's own --help has its options. */
 function commandsUsage(): string {
-  return `Usage: pause-conformance <command> [options]
+  return `Usage: pause-conformance <command> [options]   (pause-conformance --version: the version)
 
 Checks the Kubernetes pod sandbox (the pause container) on a target, with evidence.
 
@@ -42,6 +43,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(commandsUsage());
+      return 0;
+    }
+    if (command === '--version' || command === '-V') {
+      process.stdout.write(`${packageVersion()}\n`);
       return 0;
     }
     if (command === 'diff') return await diffCommand(rest);

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { packageManifest } from '../package-root.ts';
 
 export function packageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
+  return packageManifest().version;
 }

@@ -16,6 +16,7 @@ import { packageVersion } from './package-info.ts';
 import type { RunRequest } from './run-options.ts';
 import { say } from './say.ts';
 import { checkTargets, loadSuites } from './suite-runner.ts';
+import { suitesOfRun } from './team-suites.ts';
 
 export const EXIT_PASSED = 0;
 export const EXIT_CHECK_FAILED = 1;
@@ -59,7 +60,7 @@ export function stepRecorder(state: RunState): <T>(title: string, work: () => Pr
 }
 
 /** Brings the target up and runs the suites on it; whatever goes wrong becomes the outcome, not an exception. */
-async function bringUpAndCheck(request: RunRequest, state: RunState, mocha: Mocha): Promise<Outcome> {
+async function bringUpAndCheck(request: RunRequest, state: RunState, mocha: Mocha, files: string[]): Promise<Outcome> {
   const { common: options, provider } = request;
   const outcome: Outcome = { targets: [] };
   try {
@@ -68,6 +69,7 @@ async function bringUpAndCheck(request: RunRequest, state: RunState, mocha: Moch
     outcome.started = await provider.start({ runId: state.runId, common, undo: state.undo, step: stepRecorder(state), say });
     outcome.targets = await checkTargets(outcome.started.targets, {
       mocha,
+      files,
       grep: options.grep,
       fixturesDir: options.fixtures ?? DEFAULT_FIXTURES_DIR,
       parallel: outcome.started.parallel ?? 1,
@@ -149,12 +151,13 @@ export function reportOf(state: RunState, provider: string, targets: TargetRepor
 /** Runs what the command line asked for (a test may hand in a provider of its own, e.g. two embedded nodes). */
 export async function runCommand(request: RunRequest): Promise<number> {
   // Checked before anything is made: bad input changes nothing, not even the report directory.
-  const mocha = await loadSuites(request.common.grep);
+  const files = await suitesOfRun(request.common, say);
+  const mocha = await loadSuites(request.common.grep, 0, files);
   const undo = new UndoStack();
   const state: RunState = { runId: newRunId(), startedAt: new Date(), undo, steps: [], interruption: new Interruption(undo, say) };
   state.interruption.listen();
   try {
-    const outcome = await bringUpAndCheck(request, state, mocha);
+    const outcome = await bringUpAndCheck(request, state, mocha, files);
     if (outcome.userError && undo.size === 0) {
       // Refused before anything was made: one line, no teardown to speak of, no report written.
       process.stderr.write(`pause-conformance: ${outcome.userError}\n`);

@@ -26,6 +26,8 @@ export const COMMON_OPTIONS = {
   grep: value('PATTERN', 'run only the checks whose full title matches PATTERN', pattern),
   reportDir: text('DIR', 'where reports go: report.json, junit.xml, summary.md, lifecycle.svg', 'reports'),
   fixtures: text('DIR', 'pod fixtures to run (default: fixtures/pods); all are checked before the run'),
+  suites: text('DIR', 'also run your own checks: the *.spec.ts / *.spec.js files in DIR, after the built-in suites (type-checked first when your project has typescript)'),
+  noBuiltin: flag('with --suites: run only the checks in DIR, not the built-in suites'),
   appImage: text('REF', `image run in place of ${FIXTURE_APP_IMAGE} wherever a fixture names it (any other image is run as named); cri: it must already be on the runtime`),
   help: flag('this text', 'h'),
 };

@@ -29,6 +29,7 @@ import { EXIT_INTERRUPTED, Interrupted, Interruption } from './interruption.ts';
 import { EXIT_CHECK_FAILED, EXIT_PASSED, EXIT_USAGE, reportOf, stepRecorder, tearDown, type RunState } from './run-command.ts';
 import { say } from './say.ts';
 import { checkTargets, loadSuites } from './suite-runner.ts';
+import { suitesOfRun } from './team-suites.ts';
 import type { UpgradeRequest } from './upgrade-options.ts';
 
 /** One upgrade check on the console, as the suites' reporter prints a check. */
@@ -61,15 +62,17 @@ async function runPhases(request: UpgradeRequest, state: RunState, outcome: Upgr
   const { common } = request;
   const fixturesDir = common.fixtures ?? DEFAULT_FIXTURES_DIR;
   // Instance 0 for the before part, instance 1 (modules imported afresh) for the after part.
-  const beforeSuites = await loadSuites(common.grep, 0);
-  const afterSuites = await loadSuites(common.grep, 1);
+  // A team's suites (--suites) run before and after the upgrade too, like the built-in ones.
+  const files = await suitesOfRun(common, say);
+  const beforeSuites = await loadSuites(common.grep, 0, files);
+  const afterSuites = await loadSuites(common.grep, 1, files);
   say(`pause-conformance upgrade ${state.runId}: provider ${request.provider.name}, ${request.from} -> ${request.to}`);
   const commonOptions = { ...(common.appImage ? { appImage: common.appImage } : {}), ...(common.fixtures ? { fixtures: common.fixtures } : {}) };
   outcome.started = await request.provider.start({ runId: state.runId, common: commonOptions, undo: state.undo, step: stepRecorder(state), say, ...(request.upgradeTo ? { upgradeTo: request.upgradeTo } : {}) });
   const targets = outcome.started.targets;
   if (targets.length !== 1) throw new Error(`the upgrade check runs on one node; the provider brought up ${targets.length} (select one with --nodes)`);
   const target: Target = targets[0]!;
-  const suiteOptions = { grep: common.grep, fixturesDir, parallel: 1, interruption: state.interruption, say };
+  const suiteOptions = { grep: common.grep, files, fixturesDir, parallel: 1, interruption: state.interruption, say };
 
   say(`\nbefore the upgrade: every suite on ${target.info.runtimeName} ${target.info.runtimeVersion}${target.info.ociRuntime ? `, ${target.info.ociRuntime}` : ''}`);
   const beforeInfo = snapshot(target.info);

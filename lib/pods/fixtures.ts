@@ -5,12 +5,12 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { loadPodManifest, type PodManifest } from './manifest.ts';
 import { errnoCode } from '../linux/errno.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
-export const DEFAULT_FIXTURES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'pods');
+export const DEFAULT_FIXTURES_DIR = path.join(PACKAGE_ROOT, 'fixtures', 'pods');
 
 /**
  * The image the fixtures name for "the app image": a busybox a cluster can pull. A target runs

@@ -10,6 +10,7 @@
 import type { UndoStack } from '../cleanup/undo-stack.ts';
 import { readOptions, type OptionSpecs, type OptionValues, type RawOptionValues } from '../options.ts';
 import type { Target } from '../target.ts';
+import { requireInstalled } from '../optional-packages.ts';
 
 /** The options of a run that every provider may use (the command line declares them). */
 export interface CommonProviderOptions {
@@ -78,6 +79,37 @@ export function defineProvider<S extends OptionSpecs>(definition: ProviderDefini
     configure(raw) {
       const options = readOptions(definition.options, raw);
       return { name: definition.name, start: (run) => definition.start({ ...run, options }) };
+    },
+  };
+}
+
+/**
+ * What the registry and the command line need of a provider before it is chosen: its name, help,
+ * options, and the packages its start needs that a default install may leave out (optional peer
+ * dependencies, e.g. k3s's testcontainers): a run that chooses it without them installed is one
+ * line saying what to install.
+ */
+export interface ProviderDeclaration<S extends OptionSpecs = OptionSpecs> {
+  name: string;
+  summary: string;
+  options: S;
+  needs?: string[];
+}
+
+/**
+ * A provider whose module loads only when a run chooses it: its declaration is all the registry
+ * and `run --help` read; `load` imports the module with its start. The cluster providers are
+ * held this way, so that a local or cri run never loads the Kubernetes client (1-1.6 s to import).
+ */
+export function lazyProvider<S extends OptionSpecs>(declaration: ProviderDeclaration<S>, load: () => Promise<Pick<ProviderDefinition<S>, 'start'>>): Provider {
+  return {
+    name: declaration.name,
+    summary: declaration.summary,
+    options: declaration.options,
+    configure(raw) {
+      if (declaration.needs) requireInstalled(`provider ${declaration.name}`, declaration.needs);
+      const options = readOptions(declaration.options, raw);
+      return { name: declaration.name, start: async (run) => (await load()).start({ ...run, options }) };
     },
   };
 }

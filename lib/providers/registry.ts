@@ -1,14 +1,26 @@
-/** Providers by name. A new provider is one folder in lib/providers/ and one entry in this list (with its import). */
+/**
+ * Providers by name. A new provider is one folder in lib/providers/ and one entry in this list.
+ * local and cri are imported as they are; the cluster providers are held by their declarations
+ * and load when a run chooses them (lazyProvider): they bring the Kubernetes client (83 MB,
+ * 1-1.6 s to import) and k3s the testcontainers stack, which a local or cri run never needs.
+ */
 import { UsageError } from '../errors.ts';
 import { criProvider } from './cri/cri-provider.ts';
-import { k3sProvider } from './k3s/k3s-provider.ts';
-import { kindProvider } from './kind/kind-provider.ts';
-import { kubeconfigProvider } from './kubeconfig/kubeconfig-provider.ts';
+import { k3sDeclaration } from './k3s/k3s-declaration.ts';
+import { kindDeclaration } from './kind/kind-declaration.ts';
+import { kubeconfigDeclaration } from './kubeconfig/kubeconfig-declaration.ts';
 import { localProvider } from './local/local-provider.ts';
-import { microk8sProvider } from './microk8s/microk8s-provider.ts';
-import type { Provider } from './provider.ts';
+import { microk8sDeclaration } from './microk8s/microk8s-declaration.ts';
+import { lazyProvider, type Provider } from './provider.ts';
 
-const providers: Provider[] = [localProvider, criProvider, kindProvider, microk8sProvider, k3sProvider, kubeconfigProvider];
+const providers: Provider[] = [
+  localProvider,
+  criProvider,
+  lazyProvider(kindDeclaration, async () => (await import('./kind/kind-provider.ts')).kindProvider),
+  lazyProvider(microk8sDeclaration, async () => (await import('./microk8s/microk8s-provider.ts')).microk8sProvider),
+  lazyProvider(k3sDeclaration, async () => (await import('./k3s/k3s-provider.ts')).k3sProvider),
+  lazyProvider(kubeconfigDeclaration, async () => (await import('./kubeconfig/kubeconfig-provider.ts')).kubeconfigProvider),
+];
 
 export function allProviders(): Provider[] {
   return [...providers];

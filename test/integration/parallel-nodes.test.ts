@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Report } from '../../lib/report/report.ts';
 import { cliPath, REPO } from './helpers/cli.ts';
 import { tempReportDir } from './helpers/cli.ts';
+import { teamSpecDir } from './helpers/team-spec.ts';
 
 const SCRIPT = path.join(REPO, 'test', 'integration', 'helpers', 'two-node-run.ts');
 const GREP = 'pod IP and network namespace|IPC and UTS';
@@ -52,5 +53,15 @@ describe('--parallel runs the nodes at the same time', function () {
     const b = span(report, 'node-b');
     expect(a.end <= b.start, `node-b starts after node-a ends: ${JSON.stringify(a)}, ${JSON.stringify(b)}`).to.equal(true);
     expect(report.targets.flatMap((t) => t.checks).every((c) => c.status === 'passed')).to.equal(true);
+  });
+
+  it('two nodes, --parallel 2, --suites: a team\'s spec runs on each node, each instance seeing its own target', async function () {
+    const reportDir = tempReportDir();
+    const result = await execa('node', [SCRIPT, reportDir, '2', 'IPC and UTS|team check', teamSpecDir()], { cwd: REPO, env: { PATH: cliPath(), NO_COLOR: '1' }, reject: false, timeout: 180_000 });
+    expect(result.exitCode, result.stdout.split('\n').slice(-15).join('\n')).to.equal(0);
+    const report = JSON.parse(readFileSync(path.join(reportDir, 'report.json'), 'utf8')) as Report;
+    const teamChecks = report.targets.map((t) => t.checks.find((c) => c.suite === 'a team check'));
+    expect(teamChecks.map((c) => c?.status)).to.deep.equal(['passed', 'passed']);
+    expect(teamChecks.map((c) => c?.evidence['node'])).to.deep.equal(['node-a', 'node-b']);
   });
 });

@@ -48,6 +48,9 @@ describe('import check', function () {
       'lib/providers/local/local-provider.ts': 'export const l = 1;\n',
       'lib/stray.ts': 'export const s = 1;\n',
       'suites/context.ts': "import { k } from '../lib/providers/kind/kind-provider.ts';\n",
+      'suites/010-first.spec.ts': 'export const s = 1;\n',
+      'api/index.ts': "import { s } from '../suites/010-first.spec.ts';\n",
+      'bench/uses-api.ts': "import { a } from '../api/index.ts';\n",
     });
     roots.push(root);
     const problems = checkImports(root);
@@ -58,6 +61,8 @@ describe('import check', function () {
     expect(problems).to.include('lib/providers/kind/kind-provider.ts -> lib/providers/local/local-provider.ts: sideways (lib/providers/kind/, layer 11 "providers", imports lib/providers/local/, layer 11 "providers")');
     expect(problems).to.include('lib/pods/driver.ts -> suites/context.ts: lib/ imports suites/ (the library runs the suites, it must not depend on them)');
     expect(problems).to.include('suites/context.ts -> lib/providers/kind/kind-provider.ts: a suite imports how its target is made (a suite sees only the Target)');
+    expect(problems).to.include('bench/uses-api.ts -> api/index.ts: imports the package API (api/ is the top: the project stands on lib/, never on its API)');
+    expect(problems).to.include('api/index.ts -> suites/010-first.spec.ts: the API imports a suite (suites are run, not imported)');
   });
 
   it('names a circle by the files it passes through', async function () {

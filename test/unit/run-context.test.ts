@@ -7,6 +7,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { DEFAULT_FIXTURES_DIR } from '../../lib/pods/fixtures.ts';
 import { fixture, runSuitesOn, target } from '../../lib/run-context.ts';
 import type { Target } from '../../lib/target.ts';
@@ -41,6 +42,16 @@ describe('run context', function () {
       runSuitesOn({ target: namedTarget('node-b'), fixturesDir: dir }, check),
     ]);
     expect(seen).to.deep.equal(['node-a: trio-host', 'node-b: trio-elsewhere']);
+  });
+
+  it("reads a team's own fixture file, by URL or path, beside the run's fixtures by name", async function () {
+    const teamFile = path.join(dir, 'trio.yaml');
+    const seen = await runSuitesOn({ target: namedTarget('node-a'), fixturesDir: DEFAULT_FIXTURES_DIR }, async () => [
+      (await fixture('trio')).spec.hostname,
+      (await fixture(pathToFileURL(teamFile))).spec.hostname,
+      (await fixture(teamFile)).spec.hostname,
+    ]);
+    expect(seen).to.deep.equal(['trio-host', 'trio-elsewhere', 'trio-elsewhere']);
   });
 
   it('outside a run, says the suites run through pause-conformance run', function () {

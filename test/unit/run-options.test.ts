@@ -37,7 +37,7 @@ describe('run options', function () {
 
   it("accepts the chosen provider's own flags and the common ones", function () {
     expect(request(['--provider', 'kind', '--keep', '--parallel', '2', '--app-image', 'registry.local/busybox:1']).provider.name).to.equal('kind');
-    expect(request(['--provider', 'local', '--subnet', '10.214.0.0/24', '--grep', 'IPC']).common).to.deep.equal({ provider: 'local', grep: 'IPC', reportDir: 'reports' });
+    expect(request(['--provider', 'local', '--subnet', '10.214.0.0/24', '--grep', 'IPC']).common).to.deep.equal({ provider: 'local', grep: 'IPC', reportDir: 'reports', noBuiltin: false });
     expect(parseRunArgs(['--provider', 'local', '--keep', '--help'])).to.equal('help');
   });
 

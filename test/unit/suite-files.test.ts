@@ -22,6 +22,16 @@ describe('suite order', function () {
     ]);
   });
 
+  it('takes the built suites of an install (.spec.js) and leaves their declarations (.spec.d.ts) out', async function () {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pc-suites-'));
+    try {
+      for (const name of ['020-second.spec.js', '010-first.spec.js', '010-first.spec.d.ts', 'context.js']) await writeFile(path.join(dir, name), '');
+      expect(suiteFiles(dir).map((file) => path.basename(file))).to.deep.equal(['010-first.spec.js', '020-second.spec.js']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a suite file that declares no place', async function () {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'pc-suites-'));
     try {

@@ -13,17 +13,8 @@ import { kubeConfigFromText } from '../common/kubeconfig-text.ts';
 import { TestcontainersExecShell } from '../../node/shells/testcontainers-exec-shell.ts';
 import { startClusterTargets } from '../cluster/cluster-targets.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
-import { text } from '../../options.ts';
-import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
+import { k3sDeclaration } from './k3s-declaration.ts';
 import type { ClusterAccess } from '../cluster/cluster-access.ts';
-
-/**
- * The image @testcontainers/k3s 12.1.0 runs in its own tests: line 1 of
- * packages/modules/k3s/Dockerfile at its release commit 457707f3 ("v12.1.0") is
- * `FROM rancher/k3s:v1.36.2-k3s1`. The module itself has no default (its constructor takes the
- * image), and its npm tarball does not ship that Dockerfile. --k3s-image picks another.
- */
-export const DEFAULT_K3S_IMAGE = 'rancher/k3s:v1.36.2-k3s1';
 
 /** One line when testcontainers finds no Docker-compatible engine to talk to. */
 export async function requireContainerRuntime(): Promise<string> {
@@ -63,13 +54,7 @@ export async function leaksAfterContainerStop(containerId: string, image: string
 }
 
 export const k3sProvider = defineProvider({
-  name: 'k3s',
-  summary: 'a K3s cluster in a container started by @testcontainers/k3s (--k3s-image to pick the image)',
-  options: {
-    k3sImage: text('REF', 'the K3s server image', DEFAULT_K3S_IMAGE),
-    ...CLUSTER_OPTIONS,
-    ...CRICTL_OPTIONS,
-  },
+  ...k3sDeclaration,
   async start(context): Promise<StartedProvider> {
     const { options, undo, step } = context;
     const image = options.k3sImage;

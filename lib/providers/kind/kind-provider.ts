@@ -18,8 +18,7 @@ import { kindEngine } from './engine.ts';
 import { clusterNameProblem, KindCli } from './kind-cli.ts';
 import { listNodeContainers, type KindNodeContainer } from './node-containers.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
-import { flag, text } from '../../options.ts';
-import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
+import { kindDeclaration } from './kind-declaration.ts';
 import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
 import type { ClusterAccess } from '../cluster/cluster-access.ts';
 
@@ -41,17 +40,7 @@ async function checkConfigFile(file: string | undefined): Promise<void> {
 }
 
 export const kindProvider = defineProvider({
-  name: 'kind',
-  summary: 'a kind cluster (created for the run and deleted after it, or --reuse an existing one)',
-  options: {
-    clusterName: text('NAME', 'the cluster (default: pause-conformance-<run id>)'),
-    nodeImage: text('REF', 'node image of a cluster the run creates, e.g. kindest/node:v1.33.1'),
-    kindConfig: text('FILE', 'cluster config of a cluster the run creates, e.g. fixtures/kind/multi-node.yaml'),
-    reuse: flag('run on the existing cluster of that name instead of creating one (it is left as it is)'),
-    keep: flag('keep the cluster the run creates after the run'),
-    ...CLUSTER_OPTIONS,
-    ...CRICTL_OPTIONS,
-  },
+  ...kindDeclaration,
   async start(context): Promise<StartedProvider> {
     const { options, undo, step, say } = context;
     const name = kindClusterName(options, context.runId);

@@ -18,12 +18,10 @@ import { startClusterTargets } from '../cluster/cluster-targets.ts';
 import { requireRoot } from '../common/require-root.ts';
 import { thisMachine } from '../common/this-machine.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
-import { flag, text, value } from '../../options.ts';
-import { commandWords } from '../common/command-words.ts';
+import { kubeconfigDeclaration } from './kubeconfig-declaration.ts';
 import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
 import type { TargetControls } from '../../target.ts';
 import { runOperatorUpgrade, shimsOnNode } from '../../upgrade/operator-upgrade.ts';
-import { CLUSTER_OPTIONS, CRICTL_OPTIONS } from '../cluster/cluster-options.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
 import type { NodeShell } from '../../node/node-shell.ts';
 import { ProbePods } from './probe-pods.ts';
@@ -85,18 +83,7 @@ export function runtimeRestartControls(restart: string[], criEndpoint?: string):
 }
 
 export const kubeconfigProvider = defineProvider({
-  name: 'kubeconfig',
-  summary: 'an existing cluster (--kubeconfig, --context); node view with --node-shell local (this machine) or probe (--allow-privileged-probe)',
-  options: {
-    kubeconfig: text('FILE', "the cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)"),
-    context: text('NAME', 'the context to use (default: the current one)'),
-    nodeShell: text('local|probe', 'how to see the node: local (this machine is the node) or probe (a privileged pod on it)'),
-    allowPrivilegedProbe: flag('allow the privileged node-probe pod (opt-in)'),
-    restartRuntime: value('COMMAND', "how to restart the node's runtime for the runtime-restart suite, e.g. 'systemctl restart containerd' (run through the node shell, no shell of its own)", (raw, flag) => commandWords(raw, flag)),
-    upgradeCommand: value('COMMAND', "`upgrade` only: the operator's in-place runtime upgrade, run on the node through the node shell (no shell of its own)", (raw, flag) => commandWords(raw, flag)),
-    ...CRICTL_OPTIONS,
-    ...CLUSTER_OPTIONS,
-  },
+  ...kubeconfigDeclaration,
   async start(context): Promise<StartedProvider> {
     const options = context.options;
     const mode = nodeShellMode(options);

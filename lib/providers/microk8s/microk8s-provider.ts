@@ -23,7 +23,7 @@ import { startClusterTargets } from '../cluster/cluster-targets.ts';
 import { containerdRootFromArgs, parseMicrok8sStatus, parseMicrok8sVersion, SNAP_DATA } from './microk8s-parsers.ts';
 import { imageIdFromCtrImagesLs, sandboxImageFromContainerdToml } from '../../node/sandbox-image.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
-import { CLUSTER_OPTIONS } from '../cluster/cluster-options.ts';
+import { microk8sDeclaration } from './microk8s-declaration.ts';
 import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
 import type { ClusterAccess } from '../cluster/cluster-access.ts';
 
@@ -87,9 +87,7 @@ async function configuredSandboxImage(shell: NodeShell): Promise<{ image: string
 }
 
 export const microk8sProvider = defineProvider({
-  name: 'microk8s',
-  summary: 'the microk8s snap on this machine (runtime seen through microk8s ctr); needs root',
-  options: { ...CLUSTER_OPTIONS },
+  ...microk8sDeclaration,
   async start(context): Promise<StartedProvider> {
     const { step } = context;
     requireRoot('the microk8s provider', "it reads the pods' /proc/<pid>/ns links, enters their network namespaces and reads the snap's containerd state", 'Run it with sudo.');

@@ -1,7 +1,7 @@
 /**
  * A run over two embedded nodes at once, for the --parallel test: the real runner (runCommand)
  * with a provider that starts the local provider twice, each node with its own run directory,
- * containerd, bridge and subnet. Usage: node two-node-run.ts REPORT_DIR PARALLEL [GREP]
+ * containerd, bridge and subnet. Usage: node two-node-run.ts REPORT_DIR PARALLEL [GREP [SUITES_DIR]]
  */
 import { runCommand } from '../../../lib/cli/run-command.ts';
 import { readOptions } from '../../../lib/options.ts';
@@ -10,9 +10,9 @@ import { CLUSTER_OPTIONS } from '../../../lib/providers/cluster/cluster-options.
 import { defineProvider } from '../../../lib/providers/provider.ts';
 import { newRunId } from '../../../lib/runtime/run-dir.ts';
 
-const [reportDir, parallel, grep] = process.argv.slice(2);
+const [reportDir, parallel, grep, suites] = process.argv.slice(2);
 if (!reportDir || !parallel) {
-  process.stderr.write('usage: two-node-run.ts REPORT_DIR PARALLEL [GREP]\n');
+  process.stderr.write('usage: two-node-run.ts REPORT_DIR PARALLEL [GREP [SUITES_DIR]]\n');
   process.exit(2);
 }
 
@@ -36,5 +36,5 @@ const twoNodes = defineProvider({
   },
 });
 
-const code = await runCommand({ common: { provider: twoNodes.name, reportDir, ...(grep ? { grep } : {}) }, provider: twoNodes.configure({ parallel }) });
+const code = await runCommand({ common: { provider: twoNodes.name, reportDir, noBuiltin: false, ...(grep ? { grep } : {}), ...(suites ? { suites } : {}) }, provider: twoNodes.configure({ parallel }) });
 process.exit(code);

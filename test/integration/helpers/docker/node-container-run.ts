@@ -13,5 +13,5 @@ if ((shellKind !== 'docker-exec' && shellKind !== 'testcontainers') || !image ||
   process.exit(2);
 }
 const provider = nodeContainerProvider(shellKind, image);
-const code = await runCommand({ common: { provider: provider.name, reportDir, ...(grep ? { grep } : {}) }, provider: provider.configure({}) });
+const code = await runCommand({ common: { provider: provider.name, reportDir, noBuiltin: false, ...(grep ? { grep } : {}) }, provider: provider.configure({}) });
 process.exit(code);
