@@ -2,7 +2,7 @@
  * What a Pod object's status says, read the way the harness needs it: has every container
  * started (or can it not start), what the API reports as the pod's phase, IPs and conditions.
  * Pure functions over V1Pod, checked on `kubectl get pod -o json` recorded on a real node
- * (shared/recorded: kubectl-get-pod-trio.json, 3a/3b/3c-*-kubectl-pod-*.json). Used by the kube
+ * (recorded on real nodes, copied into fixtures/recorded: kubectl-get-pod-trio.json, 3a/3b/3c-*-kubectl-pod-*.json). Used by the kube
  * pod driver and by the probe pod that serves as a node shell.
  */
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';

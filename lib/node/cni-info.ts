@@ -4,7 +4,7 @@
  * stores each allocated IP as a file named after it in <dataDir>/<network name>, dataDir
  * defaulting to /var/lib/cni/networks (containernetworking/plugins host-local backend/disk).
  * Where no such store exists, the reason is returned too, so a check of IP release can say
- * "not checked: <why>" instead of dropping the condition. Fixture: shared/recorded/crictl-info.json.
+ * "not checked: <why>" instead of dropping the condition. Fixture: fixtures/recorded/crictl-info.json.
  *
  * flannel (k3s, and flannel's own manifests) is a plugin whose IPAM is filled in at run time: it
  * hands its delegate (bridge) the flannel plugin's own top-level `ipam`, host-local when that has

@@ -2,7 +2,7 @@
  * Parsers for crictl's list outputs and messages: `crictl pods -o json`, `crictl ps -a -o json`,
  * `crictl version`, `crictl info -o json` and the logrus lines crictl prints on stderr when a
  * call fails. Based on outputs recorded from crictl 1.36 against containerd 1.6.20
- * (shared/recorded: crictl-pods*.json, crictl-ps-a.json, crictl-version.txt, crictl-info.json,
+ * (recorded on real nodes, copied into fixtures/recorded: crictl-pods*.json, crictl-ps-a.json, crictl-version.txt, crictl-info.json,
  * err-crictl-*.stderr.txt). The inspect documents are parsed in inspect-parsers.ts.
  */
 import { ipamStores } from './cni-info.ts';

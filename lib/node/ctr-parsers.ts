@@ -9,7 +9,7 @@
  * - the OCI spec (linux.namespaces: the netns path), and `ctr tasks ls` (pid and status).
  * A container's exit code and start/finish times live only in the CRI status file
  * (<containerd root>/io.containerd.grpc.v1.cri/containers/<id>/status), parsed here too.
- * Fixtures: ctr 1.6.20 outputs from shared/recorded and from the embedded node (fixtures/recorded).
+ * Fixtures: ctr 1.6.20 outputs recorded on a real node and from the embedded node (fixtures/recorded).
  */
 import { netnsPathFromSpec } from './inspect-parsers.ts';
 import type { ContainerRunState } from '../cri/states.ts';

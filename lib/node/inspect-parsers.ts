@@ -2,7 +2,7 @@
  * Parsers for the runtime's inspect documents. crictl inspectp / inspect print
  * {"status": ..., "info": {...}}; the CRI gRPC verbose status carries the same info as a JSON
  * string under info["info"]. Both shapes come here, so the embedded node and real nodes are read
- * by one piece of code. Fixtures: shared/recorded/crictl-inspectp-trio.json, crictl-inspect-trio-alpha.json
+ * by one piece of code. Fixtures: fixtures/recorded/crictl-inspectp-trio.json, crictl-inspect-trio-alpha.json
  * (containerd 1.6.20, copied into fixtures/recorded/).
  */
 import type { ContainerFacts, SandboxFacts } from './node-view.ts';

@@ -1,7 +1,7 @@
 /**
  * The two images the embedded node needs, made from Debian's static binaries:
  * - pause: catatonit in pause mode (`/pause -P`), the same shape as the pause image recorded on a
- *   real node (shared/recorded: localhost/pause:catatonit);
+ *   real node (localhost/pause:catatonit, docs/observations.md);
  * - app: busybox-static with the applets the suites run.
  */
 import type { ImageSpec, RootfsEntry } from './oci-image.ts';

@@ -1,7 +1,7 @@
 /**
  * What the kind CLI prints, read back. kind writes progress and errors to stderr ("ERROR: ..."
  * then "Command Output: ..." with the engine's own message) and data to stdout. Based on kind
- * v0.33.0 outputs recorded with and without a Docker engine (shared/recorded/kind-*.txt, copied
+ * v0.33.0 outputs recorded with and without a Docker engine (fixtures/recorded/kind-*.txt, copied
  * into fixtures/recorded/).
  */
 
