@@ -1,7 +1,7 @@
 /**
  * A Pod's container statuses as the PodDriver's ContainerObservation: a container's latest
  * attempt, and whether a given attempt has exited (and with what code). Pure functions over
- * V1Pod, checked on `kubectl get pod -o json` recorded on a real node (shared/recorded:
+ * V1Pod, checked on `kubectl get pod -o json` recorded on a real node (copied into fixtures/recorded:
  * kubectl-get-pod-trio.json, 3a/3b/3c-*-kubectl-pod-*.json). What the status says about the pod
  * as a whole is lib/kube/pod-status.ts.
  */
