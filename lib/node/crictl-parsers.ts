@@ -7,7 +7,7 @@
  */
 import { ipamStores } from './cni-info.ts';
 import { containerStateOf, sandboxStateOf, type ContainerRunState } from '../cri/states.ts';
-import type { SandboxSummary } from './runtime-facts.ts';
+import { withPodIdentity, type SandboxSummary } from './runtime-facts.ts';
 import { integer, record, stringRecord, text, type Json } from './json-fields.ts';
 
 
@@ -49,13 +49,7 @@ export function parseCrictlPods(output: string): SandboxSummary[] {
       createdAtNs: nanoseconds(entry.createdAt),
       labels,
     };
-    const podName = text(metadata.name);
-    const podNamespace = text(metadata.namespace);
-    const podUid = text(metadata.uid);
-    if (podName) summary.podName = podName;
-    if (podNamespace) summary.podNamespace = podNamespace;
-    if (podUid) summary.podUid = podUid;
-    return summary;
+    return withPodIdentity(summary, { name: text(metadata.name), namespace: text(metadata.namespace), uid: text(metadata.uid) });
   });
 }
 

@@ -14,7 +14,7 @@
 import { netnsPathFromSpec } from './inspect-parsers.ts';
 import type { ContainerRunState } from '../cri/states.ts';
 import type { ContainerFacts, SandboxFacts } from './node-view.ts';
-import type { SandboxSummary } from './runtime-facts.ts';
+import { withPodIdentity, type SandboxSummary } from './runtime-facts.ts';
 import { record, stringRecord, text, integer, type Json } from './json-fields.ts';
 import { LABEL_CONTAINER_NAME, LABEL_CRI_KIND, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../labels.ts';
 
@@ -201,13 +201,11 @@ export function sandboxSummaryFromCtr(info: CtrContainerInfo, task: CtrTaskRow |
     labels: facts.labels,
   };
   const config = record(record(info.metadata['Config'])['metadata']);
-  const name = text(config['name']) ?? facts.labels[LABEL_POD_NAME];
-  const namespace = text(config['namespace']) ?? facts.labels[LABEL_POD_NAMESPACE];
-  const uid = text(config['uid']) ?? facts.labels[LABEL_POD_UID];
-  if (name) summary.podName = name;
-  if (namespace) summary.podNamespace = namespace;
-  if (uid) summary.podUid = uid;
-  return summary;
+  return withPodIdentity(summary, {
+    name: text(config['name']) ?? facts.labels[LABEL_POD_NAME],
+    namespace: text(config['namespace']) ?? facts.labels[LABEL_POD_NAMESPACE],
+    uid: text(config['uid']) ?? facts.labels[LABEL_POD_UID],
+  });
 }
 
 export interface CriContainerStatus {

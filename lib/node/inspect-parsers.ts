@@ -85,13 +85,3 @@ export function parseContainerInspect(document: Json): ContainerFacts {
   if (state === 'exited') facts.exitCode = integer(status['exitCode']) ?? 0;
   return facts;
 }
-
-/** Parses `readlink /proc/PID/ns/X ...` output ("net:[4026532177]" per line). */
-export function parseNamespaceLinks(output: string): Partial<Record<'net' | 'ipc' | 'uts' | 'pid' | 'mnt', string>> {
-  const ids: Partial<Record<'net' | 'ipc' | 'uts' | 'pid' | 'mnt', string>> = {};
-  for (const line of output.split('\n')) {
-    const match = /^(net|ipc|uts|pid|mnt):\[(\d+)\]$/.exec(line.trim());
-    if (match) ids[match[1] as 'net'] = line.trim();
-  }
-  return ids;
-}

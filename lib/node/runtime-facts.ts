@@ -22,6 +22,17 @@ export interface SandboxSummary {
   podUid?: string;
 }
 
+/**
+ * Adds the pod's name, namespace and uid to a summary, each only where the runtime told it
+ * (crictl's metadata, or ctr's sandbox config and labels): one place for both parsers.
+ */
+export function withPodIdentity(summary: SandboxSummary, pod: { name?: string | undefined; namespace?: string | undefined; uid?: string | undefined }): SandboxSummary {
+  if (pod.name) summary.podName = pod.name;
+  if (pod.namespace) summary.podNamespace = pod.namespace;
+  if (pod.uid) summary.podUid = pod.uid;
+  return summary;
+}
+
 export interface PodSandboxLister {
   /** Sandboxes whose labels include every given label (crictl pods --label k=v ...). */
   listPodSandboxes(labels: Record<string, string>): Promise<SandboxSummary[]>;

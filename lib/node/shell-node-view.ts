@@ -6,7 +6,7 @@
 import { runChecked, type NodeShell } from './node-shell.ts';
 import { LocalShell } from './shells/local-shell.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
-import { parseNamespaceLinks } from './inspect-parsers.ts';
+import { parseNamespaceLinks } from '../linux/ns-links.ts';
 import type { ContainerFacts, HostLink, ImageFacts, NamespaceIds, NodeView, SandboxFacts } from './node-view.ts';
 import { parseIpLinkJson } from '../linux/ip-link.ts';
 import { hasExited, parseProcStat } from '../linux/proc-stat.ts';

@@ -1,7 +1,8 @@
 /** Parsers of runtime inspect documents, on outputs recorded from a real containerd 1.6.20 node. */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { parseContainerInspect, parseNamespaceLinks, parseSandboxInspect, verboseInfo } from '../../lib/node/inspect-parsers.ts';
+import { parseContainerInspect, parseSandboxInspect, verboseInfo } from '../../lib/node/inspect-parsers.ts';
+import { parseNamespaceLinks } from '../../lib/linux/ns-links.ts';
 
 const recorded = (name: string): string => readFileSync(new URL(`../../fixtures/recorded/${name}`, import.meta.url), 'utf8');
 

@@ -11,7 +11,7 @@
 import type { KubeApi } from '../../kube/api.ts';
 import type { NodeShell, ShellResult } from '../node-shell.ts';
 import { KubeExecError, kubeExec } from '../../kube/exec.ts';
-import { parseNamespaceLinks } from '../inspect-parsers.ts';
+import { parseNamespaceLinks } from '../../linux/ns-links.ts';
 import { chooseNamespaceTarget, ENTERED_NAMESPACES, nodeProcessCandidates, parseProcessListing, type CandidateCheck, type NamespaceTarget } from './namespace-target.ts';
 
 /** What every command is wrapped in: the namespaces of `pid`, entered from the probe's host PID view. */
