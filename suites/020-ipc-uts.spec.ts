@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { evidence } from '../lib/report/evidence.ts';
+import { step } from '../lib/report/steps.ts';
 import { podHostname } from '../lib/pods/translate.ts';
 import { target, usePod } from './context.ts';
 import { execText, observeContainer, observePause } from './observe.ts';
@@ -15,8 +16,8 @@ describe('pause holds the IPC and UTS namespaces', function () {
 
   it('every container shares the ipc and uts namespaces of the pause process', async function () {
     const ev = evidence(this);
-    const pause = await observePause(target(), pod());
-    const containers = await Promise.all(pod().containers.map((c) => observeContainer(target(), pod(), c.name)));
+    const pause = await step(this, 'observe the pause process and its namespaces', () => observePause(target(), pod()));
+    const containers = await step(this, "read each container's namespaces from the node", () => Promise.all(pod().containers.map((c) => observeContainer(target(), pod(), c.name))));
     ev['pausePid'] = pause.pid;
     ev['pauseIpc'] = pause.namespaces.ipc;
     ev['pauseUts'] = pause.namespaces.uts;
@@ -32,9 +33,9 @@ describe('pause holds the IPC and UTS namespaces', function () {
     const ev = evidence(this);
     const token = randomBytes(8).toString('hex');
     const file = `/dev/shm/pause-conformance-${token}`;
-    await execText(target(), pod(), 'alpha', ['sh', '-c', `echo ${token} > ${file}`]);
-    const readBack = await execText(target(), pod(), 'gamma', ['cat', file]);
-    const shmMount = await execText(target(), pod(), 'gamma', ['sh', '-c', 'grep " /dev/shm " /proc/mounts || true']);
+    await step(this, `alpha writes ${file}`, () => execText(target(), pod(), 'alpha', ['sh', '-c', `echo ${token} > ${file}`]));
+    const readBack = await step(this, 'gamma reads it back', () => execText(target(), pod(), 'gamma', ['cat', file]));
+    const shmMount = await step(this, "record gamma's /dev/shm mount", () => execText(target(), pod(), 'gamma', ['sh', '-c', 'grep " /dev/shm " /proc/mounts || true']));
     ev['writer'] = 'alpha';
     ev['reader'] = 'gamma';
     ev['file'] = file;
@@ -48,7 +49,7 @@ describe('pause holds the IPC and UTS namespaces', function () {
   it("every container's hostname is the pod's hostname", async function () {
     const ev = evidence(this);
     const expected = podHostname(pod().manifest);
-    const names = await Promise.all(pod().containers.map((c) => execText(target(), pod(), c.name, ['hostname'])));
+    const names = await step(this, 'run hostname in each container', () => Promise.all(pod().containers.map((c) => execText(target(), pod(), c.name, ['hostname']))));
     ev['expected'] = expected;
     ev['hostnames'] = Object.fromEntries(pod().containers.map((c, i) => [c.name, names[i]]));
     ev['summary'] = `hostname ${expected} in ${names.filter((n) => n === expected).length}/${names.length} containers`;

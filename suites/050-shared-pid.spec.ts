@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { evidence } from '../lib/report/evidence.ts';
+import { step } from '../lib/report/steps.ts';
 import type { PodRef } from '../lib/pods/pod-driver.ts';
 import { parseProcStat, type ProcStat } from '../lib/linux/proc-stat.ts';
 import { pollUntil } from '../lib/wait.ts';
@@ -45,9 +46,9 @@ describe('the pod process namespace: shared with pause or one per container', fu
 
     it("every container joins pause's PID namespace and sees the other's processes", async function () {
       const ev = evidence(this);
-      const containers = await Promise.all(['one', 'two'].map((name) => observeContainer(target(), pod(), name)));
-      const psOne = await execText(target(), pod(), 'one', ['ps']);
-      const psTwo = await execText(target(), pod(), 'two', ['ps']);
+      const containers = await step(this, "read each container's namespaces from the node", () => Promise.all(['one', 'two'].map((name) => observeContainer(target(), pod(), name))));
+      const psOne = await step(this, 'ps in one', () => execText(target(), pod(), 'one', ['ps']));
+      const psTwo = await step(this, 'ps in two', () => execText(target(), pod(), 'two', ['ps']));
       const twoSeenByOne = psLinesWith(psOne, 'marker-two');
       const oneSeenByTwo = psLinesWith(psTwo, 'marker-one');
       ev['pausePid'] = pause.pid;
@@ -64,7 +65,7 @@ describe('the pod process namespace: shared with pause or one per container', fu
 
     it('pause is PID 1 of the pod', async function () {
       const ev = evidence(this);
-      const inside = await Promise.all(['one', 'two'].map((name) => cmdlineInside(pod(), name, 1)));
+      const inside = await step(this, 'read /proc/1/cmdline in each container', () => Promise.all(['one', 'two'].map((name) => cmdlineInside(pod(), name, 1))));
       ev['pauseCommandOnNode'] = pause.command;
       ev['pid1InOne'] = inside[0];
       ev['pid1InTwo'] = inside[1];
@@ -80,10 +81,10 @@ describe('the pod process namespace: shared with pause or one per container', fu
       // so the kernel hands it to the init of its PID namespace. Its output goes to /dev/null so
       // that the exec's stdout closes when the shell exits, not when sleep does.
       const spawnedAt = Date.now();
-      const orphanPid = Number(await execText(target(), pod(), 'one', ['sh', '-c', `sleep ${lifeSeconds} </dev/null >/dev/null 2>&1 & echo $!`]));
+      const orphanPid = Number(await step(this, 'one leaves an orphaned sleep behind', () => execText(target(), pod(), 'one', ['sh', '-c', `sleep ${lifeSeconds} </dev/null >/dev/null 2>&1 & echo $!`])));
       expect(orphanPid, 'pid of the orphan').to.be.a('number').and.greaterThan(1);
       // Its parent must be PID 1 while it still runs: otherwise "no zombie" would prove nothing about pause.
-      const whileRunning = await statInside(pod(), 'two', orphanPid);
+      const whileRunning = await step(this, "read the orphan's parent from two while it runs", () => statInside(pod(), 'two', orphanPid));
       ev['orphan'] = { pid: orphanPid, lifeSeconds, seenFrom: 'two', whileRunning: whileRunning ? { state: whileRunning.state, ppid: whileRunning.ppid, comm: whileRunning.comm } : null };
       expect(whileRunning, `orphan ${orphanPid} still running when checked`).to.not.equal(undefined);
       expect(whileRunning!.comm, 'orphan command').to.equal('sleep');
@@ -94,7 +95,7 @@ describe('the pod process namespace: shared with pause or one per container', fu
       // Recorded before the wait so that a timeout (a zombie left) still shows what was seen.
       ev['statesSeen'] = states;
       ev['timings'] = { deadlineMs };
-      const goneAfterMs = await pollUntil(
+      const goneAfterMs = await step(this, 'wait for the orphan to be reaped (gone from /proc)', () => pollUntil(
         async () => {
           const stat = await statInside(pod(), 'two', orphanPid);
           if (stat === undefined) return { done: true, value: Date.now() - spawnedAt };
@@ -102,7 +103,7 @@ describe('the pod process namespace: shared with pause or one per container', fu
           return { done: false, seen: `pid ${orphanPid} state ${stat.state}, ppid ${stat.ppid}` };
         },
         { awaited: `orphan ${orphanPid} exited and reaped (gone from /proc)`, timeoutMs: deadlineMs, intervalMs: 100 },
-      );
+      ));
       ev['timings'] = { goneAfterSpawnMs: goneAfterMs, deadlineMs };
       ev['summary'] = `orphan ${orphanPid} had ppid 1 (pause), exited after ~${lifeSeconds} s and was gone from /proc ${goneAfterMs} ms after it started (states seen: ${states.join(' ') || 'none'})`;
       expect(goneAfterMs, 'orphan gone no sooner than its sleep ends').to.be.at.least(lifeSeconds * 1000 - 500);
@@ -119,10 +120,10 @@ describe('the pod process namespace: shared with pause or one per container', fu
 
     it("each container has its own PID namespace, distinct from pause's", async function () {
       const ev = evidence(this);
-      const containers = await Promise.all(['one', 'two'].map((name) => observeContainer(target(), pod(), name)));
-      const insideNs = await Promise.all(['one', 'two'].map((name) => execText(target(), pod(), name, ['readlink', '/proc/self/ns/pid'])));
-      const pid1 = await Promise.all(['one', 'two'].map((name) => cmdlineInside(pod(), name, 1)));
-      const psOne = await execText(target(), pod(), 'one', ['ps']);
+      const containers = await step(this, "read each container's namespaces from the node", () => Promise.all(['one', 'two'].map((name) => observeContainer(target(), pod(), name))));
+      const insideNs = await step(this, 'read /proc/self/ns/pid inside each container', () => Promise.all(['one', 'two'].map((name) => execText(target(), pod(), name, ['readlink', '/proc/self/ns/pid']))));
+      const pid1 = await step(this, 'read /proc/1/cmdline in each container', () => Promise.all(['one', 'two'].map((name) => cmdlineInside(pod(), name, 1))));
+      const psOne = await step(this, 'ps in one', () => execText(target(), pod(), 'one', ['ps']));
       ev['pause'] = { pid: pause.pid, pidNs: pause.namespaces.pid, command: pause.command };
       ev['containers'] = containers.map((c, i) => ({ name: c.name, pid: c.pid, pidNs: c.namespaces.pid, pidNsInside: insideNs[i], pid1Inside: pid1[i] }));
       ev['psInOne'] = psOne;

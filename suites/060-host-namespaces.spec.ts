@@ -12,11 +12,11 @@
  */
 import { expect } from 'chai';
 import { evidence } from '../lib/report/evidence.ts';
-import type { PodRef } from '../lib/pods/pod-driver.ts';
+import { step } from '../lib/report/steps.ts';
 import type { NamespaceIds } from '../lib/node/node-view.ts';
 import { cidrContains, formatCidr, networkOf, requireCidr } from '../lib/linux/ipv4-cidr.ts';
 import { parseIpAddrLines } from '../lib/linux/ip-addr.ts';
-import { fixture, target } from './context.ts';
+import { target, usePod } from './context.ts';
 import { execText, observeContainer, observePause, type ContainerNamespaces, type PauseObservation } from './observe.ts';
 
 const KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;
@@ -33,8 +33,8 @@ function owners(ns: NamespaceIds, host: NamespaceIds, pause?: NamespaceIds): Rec
 }
 
 describe('host namespaces: pause holds only what the pod does not take from the node', function () {
-  let hostNetPod: PodRef | undefined;
-  let hostIpcPod: PodRef | undefined;
+  const hostNetPod = usePod('host-network');
+  const hostIpcPod = usePod('host-ipc');
   let host: NamespaceIds;
   let netPause: PauseObservation;
   let netReader: ContainerNamespaces;
@@ -43,26 +43,19 @@ describe('host namespaces: pause holds only what the pod does not take from the 
 
   before(async function () {
     host = await target().node.hostNamespaces();
-    hostNetPod = await target().pods.create(await fixture('host-network'));
-    hostIpcPod = await target().pods.create(await fixture('host-ipc'));
-    netPause = await observePause(target(), hostNetPod);
-    netReader = await observeContainer(target(), hostNetPod, 'reader');
-    ipcPause = await observePause(target(), hostIpcPod);
-    ipcReader = await observeContainer(target(), hostIpcPod, 'reader');
-  });
-
-  after(async function () {
-    if (hostNetPod) await target().pods.delete(hostNetPod);
-    if (hostIpcPod) await target().pods.delete(hostIpcPod);
+    netPause = await observePause(target(), hostNetPod());
+    netReader = await observeContainer(target(), hostNetPod(), 'reader');
+    ipcPause = await observePause(target(), hostIpcPod());
+    ipcReader = await observeContainer(target(), hostIpcPod(), 'reader');
   });
 
   it("hostNetwork: the pod's net namespace is the node's, with no netns of its own and a node IP", async function () {
     const ev = evidence(this);
-    const pod = hostNetPod!;
-    const addrOutput = await execText(target(), pod, 'reader', ['ip', '-4', '-o', 'addr', 'show']);
+    const pod = hostNetPod();
+    const addrOutput = await step(this, 'list the addresses the host-network container sees', () => execText(target(), pod, 'reader', ['ip', '-4', '-o', 'addr', 'show']));
     const addresses = parseIpAddrLines(addrOutput).filter((a) => a.scope === 'global');
     // The pod subnet, as a pod with a network of its own sees it on eth0.
-    const podEth0 = parseIpAddrLines(await execText(target(), hostIpcPod!, 'reader', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).find((a) => a.dev === 'eth0');
+    const podEth0 = parseIpAddrLines(await step(this, "read the pod subnet from the other pod's eth0", () => execText(target(), hostIpcPod(), 'reader', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']))).find((a) => a.dev === 'eth0');
     expect(podEth0, 'eth0 address of the pod with its own network').to.not.equal(undefined);
     const podSubnet = requireCidr(podEth0!.cidr);
     const nodeAddresses = addresses.filter((a) => !cidrContains(podSubnet, a.cidr.split('/')[0]!));
@@ -75,7 +68,7 @@ describe('host namespaces: pause holds only what the pod does not take from the 
     ev['podSubnet'] = formatCidr(networkOf(podSubnet));
     ev['nodeAddressesInside'] = nodeAddresses.map((a) => `${a.dev} ${a.cidr}`);
     ev['runtimeReportedIp'] = reportedIp;
-    ev['runtimeReportedIpAllocated'] = reportedIp ? ((await target().node.ipAllocated(reportedIp)) ?? null) : null;
+    ev['runtimeReportedIpAllocated'] = reportedIp ? ((await step(this, 'look the runtime-reported IP up in the IPAM store', () => target().node.ipAllocated(reportedIp))) ?? null) : null;
     ev['summary'] = `pause and reader in the node's ${host.net}; no netns path; addresses inside: ${nodeAddresses.map((a) => a.cidr).join(', ')} (pod subnet ${formatCidr(networkOf(podSubnet))}); runtime reports IP "${reportedIp}"`;
     expect(netPause.namespaces.net, 'pause net namespace').to.equal(host.net);
     expect(netReader.namespaces.net, 'reader net namespace').to.equal(host.net);
@@ -88,7 +81,7 @@ describe('host namespaces: pause holds only what the pod does not take from the 
     const ev = evidence(this);
     const pauseOwners = owners(netPause.namespaces, host);
     const readerOwners = owners(netReader.namespaces, host, netPause.namespaces);
-    const hostnameInside = await execText(target(), hostNetPod!, 'reader', ['hostname']);
+    const hostnameInside = await step(this, 'run hostname in the host-network container', () => execText(target(), hostNetPod(), 'reader', ['hostname']));
     ev['pause'] = pauseOwners;
     ev['reader'] = readerOwners;
     ev['hostnameInside'] = hostnameInside;
@@ -103,7 +96,7 @@ describe('host namespaces: pause holds only what the pod does not take from the 
     const ev = evidence(this);
     const pauseOwners = owners(ipcPause.namespaces, host);
     const readerOwners = owners(ipcReader.namespaces, host, ipcPause.namespaces);
-    const hostnameInside = await execText(target(), hostIpcPod!, 'reader', ['hostname']);
+    const hostnameInside = await step(this, 'run hostname in the host-IPC container', () => execText(target(), hostIpcPod(), 'reader', ['hostname']));
     ev['pause'] = { pausePid: ipcPause.pid, ...pauseOwners, netnsPath: ipcPause.sandbox.netnsPath ?? null, ip: ipcPause.sandbox.ip ?? null };
     ev['reader'] = { readerPid: ipcReader.pid, ...readerOwners };
     ev['hostIpc'] = host.ipc;

@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { evidence, skipBecause } from '../lib/report/evidence.ts';
+import { step } from '../lib/report/steps.ts';
 import type { PodRef } from '../lib/pods/pod-driver.ts';
 import type { NamespaceIds } from '../lib/node/node-view.ts';
 import { pollUntil } from '../lib/wait.ts';
@@ -43,21 +44,21 @@ describe('the sandbox survives a runtime restart', function () {
       pause: await observePause(target(), live),
       containers: await Promise.all(live.containers.map((c) => observeContainer(target(), live, c.name))),
     });
-    const before = await snapshot();
-    const { downMs } = await restartRuntime!();
+    const before = await step(this, 'observe pause and the containers before the restart', snapshot);
+    const { downMs } = await step(this, 'restart the runtime', () => restartRuntime!());
     const readyAfter = Date.now();
-    const sandbox = await pollUntil(
+    const sandbox = await step(this, 'wait for the sandbox to be READY again', () => pollUntil(
       async () => {
         const facts = await node.sandbox(live.sandboxId);
         return facts.state === 'ready' ? { done: true, value: facts } : { done: false, seen: `state ${facts.state}` };
       },
       { awaited: `sandbox ${live.sandboxId} READY after the runtime restart`, timeoutMs: 30_000, intervalMs: 50 },
-    );
+    ));
     const readyWaitMs = Date.now() - readyAfter;
-    const after = await snapshot();
+    const after = await step(this, 'observe pause and the containers after the restart', snapshot);
     // exec goes through the restarted runtime and its shims: the path kubelet probes use.
-    const netInside = await execText(target(), live, 'alpha', ['readlink', '/proc/self/ns/net']);
-    const hostname = await execText(target(), live, 'gamma', ['hostname']);
+    const netInside = await step(this, 'exec in alpha through the restarted runtime', () => execText(target(), live, 'alpha', ['readlink', '/proc/self/ns/net']));
+    const hostname = await step(this, 'exec in gamma through the restarted runtime', () => execText(target(), live, 'gamma', ['hostname']));
 
     ev['before'] = { pausePid: before.pause.pid, ip: before.pause.sandbox.ip, netnsPath: before.pause.sandbox.netnsPath, pause: nsSummary(before.pause.namespaces), containers: before.containers.map((c) => ({ name: c.name, id: c.id, pid: c.pid })) };
     ev['after'] = {
