@@ -9,7 +9,7 @@
  * - the run a check belongs to: target(), fixture(), usePod();
  * - the sandbox seen from the node and from inside: observePause(), observeContainer(),
  *   eth0Address(), execText(), target().node (a NodeView), and teardown timed with watchFirstSeen();
- * - what a check leaves in the report: evidence(this), skipBecause(this, reason), expect;
+ * - what a check leaves in the report: evidence(this), step(this, name, body), skipBecause(this, reason), expect;
  * - the harness from code: run() (the whole run, as the command line), startTargets();
  * - the types all of these take and return.
  */
@@ -23,6 +23,8 @@ export type { PollOptions, Probe } from '../lib/wait.ts';
 
 export { evidence, skipBecause } from '../lib/report/evidence.ts';
 export type { Evidence, EvidenceValue } from '../lib/report/evidence.ts';
+export { step } from '../lib/report/steps.ts';
+export type { StepRecord } from '../lib/report/steps.ts';
 // The chai the built-in suites use: a team's project needs no chai of its own (and no second copy).
 export { expect } from 'chai';
 

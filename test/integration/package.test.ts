@@ -111,6 +111,8 @@ describe('the packed package, installed into a team project and run from there',
       ["every container has the pod's hostname", 'passed'],
     ]);
     expect(team[1]!.evidence['summary']).to.equal('hostname sidecar-host in 2/2 containers');
+    // The example's named step, through the installed package's step(), is in its check's evidence.
+    expect((team[0]!.evidence['steps'] as Array<{ step: string }>).map((s) => s.step)).to.deep.equal(['read /etc/hosts and its device:inode in every container']);
     expect(builtIn.map((check) => check.status)).to.deep.equal(['passed', 'passed', 'passed']);
     const junit = await readFile(path.join(project, 'reports', 'junit.xml'), 'utf8');
     const summary = await readFile(path.join(project, 'reports', 'summary.md'), 'utf8');

@@ -4,7 +4,7 @@
  * hostname. A sidecar that resolves names differently from its app breaks in ways that are slow
  * to find.
  */
-import { evidence, execText, expect, podHostname, target, usePod } from 'pause-conformance';
+import { evidence, execText, expect, podHostname, step, target, usePod } from 'pause-conformance';
 
 describe('a pod with a sidecar: every container sees the same /etc/hosts and hostname', function () {
   // Our own fixture, beside the built-in ones: a URL relative to this file.
@@ -12,14 +12,15 @@ describe('a pod with a sidecar: every container sees the same /etc/hosts and hos
 
   it('every container reads the same /etc/hosts, from the same file', async function () {
     const ev = evidence(this);
-    const seen = await Promise.all(
+    // A named step: its time goes into the evidence, and a failure inside it names it.
+    const seen = await step(this, 'read /etc/hosts and its device:inode in every container', () => Promise.all(
       pod().containers.map(async (container) => ({
         name: container.name,
         // Device and inode as the container sees them: one file bind-mounted into each gives one pair.
         file: await execText(target(), pod(), container.name, ['stat', '-L', '-c', '%d:%i', '/etc/hosts']),
         text: await execText(target(), pod(), container.name, ['cat', '/etc/hosts']),
       })),
-    );
+    ));
     ev['containers'] = seen.map(({ name, file }) => ({ name, file }));
     ev['etcHosts'] = seen[0]?.text ?? '';
     const files = new Set(seen.map((s) => s.file));
