@@ -14,6 +14,8 @@ export interface NodeShell {
   /** What the report should know of how this shell reaches the node (e.g. whose namespaces a probe enters and why). */
   readonly facts?: Record<string, string>;
   run(argv: string[], options?: { timeoutMs?: number }): Promise<ShellResult>;
+  /** Ends what the shell keeps open on the node (long-lived exec sessions); the run's undo calls it. */
+  close?(): Promise<void>;
 }
 
 /**

@@ -66,6 +66,8 @@ async function userFacing<T>(what: string, work: () => Promise<T>): Promise<T> {
 /** Opens one node: shell, inspector, the same-runtime check and the runtime facts, each a step the run prints. */
 export async function openNode(context: ProviderContext<unknown>, api: KubeApi, access: ClusterAccess, node: NodeSummary): Promise<NodeAccess> {
   const shell = await context.step(`node shell on ${node.name}`, () => access.nodeShell(node.name));
+  // A shell that keeps something open on the node (exec sessions) is closed when the run ends.
+  if (shell.close) context.undo.push(`node shell on ${node.name} closed (${shell.describe})`, () => shell.close!());
   const inspector = access.inspector ? await access.inspector(shell, node.name) : new CrictlInspector(shell, access.criEndpoint ? { endpoint: access.criEndpoint } : {});
   if (inspector instanceof CrictlInspector) await context.step(`crictl reaches the runtime on ${node.name}`, () => inspector.checkReachable());
   if (hasPodSandboxLister(inspector)) {

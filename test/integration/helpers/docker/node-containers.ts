@@ -14,7 +14,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { StartedTestContainer } from 'testcontainers';
 import type { NodeShell } from '../../../../lib/node/node-shell.ts';
-import { ContainerExecShell } from '../../../../lib/node/shells/container-exec-shell.ts';
+import { ContainerExecShell, NODE_EXEC_SESSIONS } from '../../../../lib/node/shells/container-exec-shell.ts';
 import { TestcontainersExecShell } from '../../../../lib/node/shells/testcontainers-exec-shell.ts';
 import { pollUntil } from '../../../../lib/wait.ts';
 import { NODES_DIR, TEST_LABEL } from './engine-layout.ts';
@@ -59,7 +59,7 @@ export function dockerRunArgs(name: string, image: string, network: string): str
   ];
 }
 
-async function startWithDocker(name: string, image: string, network: string): Promise<NodeShell> {
+async function startWithDocker(name: string, image: string, network: string, registerStop: (label: string, stop: () => Promise<void>) => void): Promise<NodeShell> {
   const run = await docker(dockerRunArgs(name, image, network));
   if (run.exitCode !== 0) throw new Error(`docker ${dockerRunArgs(name, image, network).join(' ')} failed (exit ${run.exitCode}): ${run.stderr.trim()}`);
   await pollUntil(async () => {
@@ -70,7 +70,10 @@ async function startWithDocker(name: string, image: string, network: string): Pr
     if (state !== 'running') throw new Error(`node container ${name} is ${state}: ${said.trim().split('\n').slice(-3).join(' | ')}`);
     return { done: false, seen: said.trim().split('\n').at(-1) || 'no log line yet' };
   }, { awaited: `node container ${name} printing ${NODE_READY_LINE}`, timeoutMs: READY_TIMEOUT_MS, intervalMs: 200 });
-  return new ContainerExecShell('docker', name);
+  // As the kind provider does: long-lived exec sessions, closed before the container goes.
+  const shell = new ContainerExecShell('docker', name, { sessions: NODE_EXEC_SESSIONS });
+  registerStop(`exec sessions into ${name} closed`, () => shell.close());
+  return shell;
 }
 
 async function startWithTestcontainers(name: string, image: string, network: string, started: (container: StartedTestContainer) => void): Promise<NodeShell> {
@@ -114,6 +117,6 @@ export async function startNodeContainer(kind: NodeShellKind, name: string, imag
     await removeNodeContainer(name);
   });
   await mkdir(nodeRunDir(name), { recursive: true, mode: 0o700 });
-  const shell = kind === 'docker-exec' ? await startWithDocker(name, image, network) : await startWithTestcontainers(name, image, network, (c) => (testcontainer = c));
+  const shell = kind === 'docker-exec' ? await startWithDocker(name, image, network, registerStop) : await startWithTestcontainers(name, image, network, (c) => (testcontainer = c));
   return { name, socket: path.join(nodeRunDir(name), 'containerd.sock'), shell };
 }

@@ -25,6 +25,7 @@ try {
   const node = await startNodeContainer(shellKind, `pc-shell-${newRunId()}`, image, (label, stop) => undo.push(label, stop));
   const { shell } = node;
   out['describe'] = shell.describe;
+  out['facts'] = shell.facts ?? {};
   const missing = await shell.run(['crictl', 'version']);
   out['missingCommand'] = { exitCode: missing.exitCode, stdout: missing.stdout, stderr: missing.stderr };
   const t0 = Date.now();

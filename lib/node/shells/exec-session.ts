@@ -1,0 +1,167 @@
+/**
+ * One long-lived shell in a node container (`docker exec -i <node> sh -s`), fed one command at a
+ * time on its stdin, instead of one `docker exec` per fact: on the node container of `npm test`
+ * an exec costs 0.36–0.55 s and a command in an open session a few ms, and a run makes about 310
+ * node commands (issue 14: "one long-lived exec session ... instead of one exec per fact").
+ *
+ * Each command runs with stdin from /dev/null, its stdout and stderr into files of a temp dir the
+ * session made, then the session prints a header `<tag> <exit> <stdout bytes> <stderr bytes>` and
+ * both files: exact bytes, whatever the command printed (NULs of /proc/PID/cmdline included).
+ * Arguments are single-quoted, never interpreted. Every command carries the exec marker in its
+ * environment, so a command past its deadline is killed in the node as with a one-off exec
+ * (container-exec.ts). The session removes its temp dir when its stdin closes (close()).
+ */
+import { randomUUID } from 'node:crypto';
+import { execa, type ResultPromise } from 'execa';
+import type { ShellResult } from '../node-shell.ts';
+
+/** How long the start of a session (the shell's first answer) may take. */
+const START_TIMEOUT_MS = 15_000;
+/** How long the end of a session (its trap removing the temp dir) may take before it is killed. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/** `'it'\''s'`: a word the shell takes as it is. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The text the session's shell runs for one command (`marker`: VARIABLE=value in its environment). */
+export function sessionCommandText(argv: string[], marker: string, tag: string): string {
+  const [variable, value] = [marker.slice(0, marker.indexOf('=')), marker.slice(marker.indexOf('=') + 1)];
+  return [
+    `${variable}=${shellQuote(value)} ${argv.map(shellQuote).join(' ')} </dev/null >"$PC_T/o" 2>"$PC_T/e"; pc_rc=$?`,
+    `printf '%s %s %s %s\\n' ${shellQuote(tag)} "$pc_rc" "$(($(wc -c <"$PC_T/o")))" "$(($(wc -c <"$PC_T/e")))"; cat "$PC_T/o" "$PC_T/e"`,
+    '',
+  ].join('\n');
+}
+
+/** execa's default: one final newline off, as a one-off exec's result has it. */
+function stripFinalNewline(text: string): string {
+  return text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+interface Pending {
+  tag: string;
+  resolve: (result: ShellResult) => void;
+  reject: (error: Error) => void;
+}
+
+export class ExecSession {
+  private readonly process: ResultPromise;
+  private buffered = Buffer.alloc(0);
+  private pending: Pending | undefined;
+  private ended: string | undefined;
+
+  private constructor(process: ResultPromise) {
+    this.process = process;
+    process.stdout!.on('data', (chunk: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, chunk]);
+      this.deliver();
+    });
+    process.stderr!.on('data', () => undefined);
+    void process.then(
+      (result) => this.end(`the session's shell ended (exit ${result.exitCode ?? 'none'}: ${String(result.stderr).trim().slice(-200)})`),
+      (error: unknown) => this.end(`the session's shell failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
+
+  /**
+   * Starts `file args...`, which must run a POSIX shell reading its script from stdin (e.g.
+   * `docker exec -i --env M=v node sh -s`), and waits for its first answer.
+   */
+  static async start(file: string, args: string[]): Promise<ExecSession> {
+    const process = execa(file, args, { reject: false, buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', encoding: 'buffer' });
+    const session = new ExecSession(process);
+    process.stdin!.write('PC_T=$(mktemp -d /tmp/pause-conformance-session.XXXXXX) || exit 1\ntrap \'rm -rf "$PC_T"\' EXIT\n');
+    const first = await session.run(['true'], START_TIMEOUT_MS);
+    if (first.exitCode !== 0) {
+      await session.close();
+      throw new Error(`the session did not start: ${first.stderr.trim() || `exit ${first.exitCode}`}`);
+    }
+    return session;
+  }
+
+  /** Whether the session can take another command. */
+  get usable(): boolean {
+    return this.ended === undefined;
+  }
+
+  /**
+   * Runs argv in the session. Resolves with its result, or with exit 124 after `timeoutMs` (the
+   * caller then kills the marked command in the node; the session stays usable once its answer
+   * has come, or is closed by the caller). Rejects when the session itself ended.
+   */
+  run(argv: string[], timeoutMs: number, marker = `PAUSE_CONFORMANCE_EXEC=${randomUUID()}`): Promise<ShellResult> {
+    if (this.ended !== undefined) return Promise.reject(new Error(this.ended));
+    if (this.pending) return Promise.reject(new Error('an exec session runs one command at a time'));
+    const tag = `pc-session-${randomUUID()}`;
+    return new Promise<ShellResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // The answer may still come (after the caller's kill): it is read and dropped then.
+        this.pending = { tag, resolve: () => undefined, reject: () => undefined };
+        resolve({ stdout: '', stderr: '', exitCode: 124 });
+      }, timeoutMs);
+      this.pending = {
+        tag,
+        resolve: (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.process.stdin!.write(sessionCommandText(argv, marker, tag));
+    });
+  }
+
+  /** Whether a command's answer is still awaited (after a timeout, until it comes). */
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Waits until the answer of a timed-out command has come, or `timeoutMs` passed; true if it came. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending && this.ended === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    return this.pending === undefined && this.ended === undefined;
+  }
+
+  /** Ends the session: its shell reads end of input, removes its temp dir and exits; killed if it does not. */
+  async close(): Promise<void> {
+    if (this.process.stdin!.writable) this.process.stdin!.end();
+    const exited = await Promise.race([this.process.then(() => true, () => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS).unref())]);
+    if (!exited) this.process.kill('SIGKILL');
+    this.end('the session was closed');
+  }
+
+  private end(why: string): void {
+    if (this.ended === undefined) this.ended = why;
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.reject(new Error(why));
+  }
+
+  /** Reads every complete answer out of what the shell printed. */
+  private deliver(): void {
+    while (this.pending) {
+      const newline = this.buffered.indexOf(0x0a);
+      if (newline < 0) return;
+      const header = this.buffered.subarray(0, newline).toString('utf8').split(' ');
+      const [tag, exit, outBytes, errBytes] = [header[0], Number(header[1]), Number(header[2]), Number(header[3])];
+      if (tag !== this.pending.tag || header.length !== 4 || ![exit, outBytes, errBytes].every(Number.isInteger)) {
+        this.end(`the session printed something that is not an answer: ${JSON.stringify(this.buffered.subarray(0, Math.min(newline, 200)).toString('utf8'))}`);
+        return;
+      }
+      const total = newline + 1 + outBytes + errBytes;
+      if (this.buffered.length < total) return;
+      const stdout = this.buffered.subarray(newline + 1, newline + 1 + outBytes).toString('utf8');
+      const stderr = this.buffered.subarray(newline + 1 + outBytes, total).toString('utf8');
+      this.buffered = this.buffered.subarray(total);
+      const pending = this.pending;
+      this.pending = undefined;
+      pending.resolve({ stdout: stripFinalNewline(stdout), stderr: stripFinalNewline(stderr), exitCode: exit });
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The long-lived exec session runs commands in a real `sh -s` (here on this machine: the framing
+ * is the shell's, whatever carries its stdin, `docker exec -i` or not). Exact bytes, exit codes,
+ * a missing command, quoting, a deadline and the temp dir removed when the session closes.
+ */
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { readdir } from 'node:fs/promises';
+import { killMarkedArgv } from '../../lib/node/shells/container-exec.ts';
+import { ExecSession, shellQuote } from '../../lib/node/shells/exec-session.ts';
+
+async function sessionDirs(): Promise<string[]> {
+  return (await readdir('/tmp')).filter((name) => name.startsWith('pause-conformance-session.'));
+}
+
+describe('ExecSession over a real sh -s', function () {
+  let session: ExecSession;
+  let dirsBefore: string[];
+  beforeEach(async function () {
+    dirsBefore = await sessionDirs();
+    session = await ExecSession.start('sh', ['-s']);
+  });
+  afterEach(async function () {
+    await session.close();
+  });
+
+  it('returns stdout, stderr and the exit code of each command, as a one-off exec would', async function () {
+    const direct = await execa('sh', ['-c', 'echo out; echo err >&2; exit 3'], { reject: false });
+    const viaSession = await session.run(['sh', '-c', 'echo out; echo err >&2; exit 3'], 5_000);
+    expect(viaSession).to.deep.equal({ stdout: direct.stdout, stderr: direct.stderr, exitCode: direct.exitCode });
+    expect(await session.run(['true'], 5_000)).to.deep.equal({ stdout: '', stderr: '', exitCode: 0 });
+  });
+
+  it('keeps NULs, newlines and quotes exactly; arguments are never interpreted', async function () {
+    const tricky = `it's "$HOME" $(echo no) \`no\` ; exit 9\nline two`;
+    const echoed = await session.run(['printf', '%s', tricky], 5_000);
+    expect(echoed).to.deep.equal({ stdout: tricky, stderr: '', exitCode: 0 });
+    const cmdline = await session.run(['cat', `/proc/${process.pid}/cmdline`], 5_000);
+    expect(cmdline.stdout.split('\0').filter(Boolean)[0]).to.match(/node$/);
+  });
+
+  it('a missing command is exit 127 with the shell saying so; a missing file is not found', async function () {
+    const missing = await session.run(['pause-conformance-no-such-command'], 5_000);
+    expect(missing.exitCode).to.equal(127);
+    expect(missing.stderr).to.match(/pause-conformance-no-such-command: (not found|command not found)/);
+    const file = await session.run(['cat', '/proc/999999999/stat'], 5_000);
+    expect(file.exitCode).to.equal(1);
+    expect(file.stderr).to.match(/No such file or directory/);
+  });
+
+  it('past its deadline a command answers 124; once it is killed the session takes the next one', async function () {
+    const marker = 'PAUSE_CONFORMANCE_EXEC=exec-session-test';
+    const started = Date.now();
+    const slow = await session.run(['sleep', '30'], 300, marker);
+    expect(slow.exitCode).to.equal(124);
+    expect(Date.now() - started).to.be.below(2_000);
+    expect(session.busy, 'the answer of the killed command is still awaited').to.equal(true);
+    // What the shell does to a timed-out command: kill it by the marker in its environment.
+    const killer = killMarkedArgv(marker);
+    expect((await execa(killer[0]!, killer.slice(1))).stdout, 'pids killed by the marker').to.match(/^\d+$/);
+    expect(await session.drain(5_000)).to.equal(true);
+    expect(await session.run(['echo', 'next'], 5_000)).to.deep.equal({ stdout: 'next', stderr: '', exitCode: 0 });
+  });
+
+  it('closing ends the shell and removes its temp dir', async function () {
+    expect((await sessionDirs()).length).to.equal(dirsBefore.length + 1);
+    await session.close();
+    expect(await sessionDirs()).to.deep.equal(dirsBefore);
+    expect(session.usable).to.equal(false);
+    let error: unknown;
+    await session.run(['true'], 1_000).catch((e: unknown) => (error = e));
+    expect(String(error)).to.match(/the session's shell ended \(exit 0|the session was closed/);
+  });
+
+  it('quotes a word so that sh takes it as it is', async function () {
+    const word = `a'b"c$d\\e`;
+    expect((await execa('sh', ['-c', `printf %s ${shellQuote(word)}`])).stdout).to.equal(word);
+  });
+});
