@@ -44,7 +44,7 @@ function recorder(ev: Evidence): (on: string, sandboxId: string, answer: CriAnsw
   return (on, sandboxId, answer) => {
     const called: Called = { ...answer, on, sandboxId };
     calls.push(called);
-    ev['calls'] = calls.map((c) => ({ call: c.call, on: c.on, sandboxId: c.sandboxId, code: c.code, message: c.message, ms: c.ms, ...(c.state ? { state: c.state } : {}) }));
+    ev['calls'] = calls.map((c) => ({ call: c.call, on: c.on, sandboxId: c.sandboxId, code: c.code, message: c.message, tookMs: c.ms, ...(c.state ? { state: c.state } : {}) }));
     return called;
   };
 }
