@@ -4,8 +4,10 @@
 # this first so that a missing package fails here, with apt's own message.
 set -euo pipefail
 # crun: the OCI runtime of the runc -> crun upgrade check. apt-get and dpkg-deb (always there)
-# fetch and unpack containerd 1.7/2.1 into the harness's own cache (lib/runtime/runtime-cache.ts).
-packages=(containerd runc crun containernetworking-plugins catatonit busybox-static iproute2)
+# fetch and unpack containerd 1.7 (the default) and 2.1 into the harness's own cache
+# (lib/runtime/runtime-cache.ts), checking the index against debian-archive-keyring (always on
+# Debian; named for the machines where it is not).
+packages=(containerd runc crun containernetworking-plugins catatonit busybox-static iproute2 debian-archive-keyring)
 # The node-in-container tests (test/integration/node-container*): a private Docker engine, the
 # node image recipe (mmdebstrap) and the runc wrapper that engine needs here (jq).
 packages+=(docker.io mmdebstrap jq)

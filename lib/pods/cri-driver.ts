@@ -12,7 +12,8 @@ import type { PodSandboxConfig } from '../cri/types.ts';
 import type { UndoHandle, UndoStack } from '../cleanup/undo-stack.ts';
 import { pollUntil } from '../wait.ts';
 import type { PodManifest } from './manifest.ts';
-import type { ContainerObservation, ContainerRef, DeleteResult, ExecResult, PodDriver, PodRef } from './pod-driver.ts';
+import type { ContainerObservation, ContainerRef, DeleteResult, ExecResult, PodDriver, PodRef, SandboxCalls } from './pod-driver.ts';
+import { CriSandboxCalls } from './cri-sandbox-calls.ts';
 import { containerConfigFor, sandboxConfigFor, type SandboxIdentity } from './translate.ts';
 import { containerStateOf } from '../cri/states.ts';
 import { EnvironmentError } from '../errors.ts';
@@ -46,10 +47,13 @@ export class CriPodDriver implements PodDriver {
   private readonly client: CriClient;
   private readonly options: CriPodDriverOptions;
   private readonly pods = new Map<string, PodState>();
+  /** The driver makes the sandbox calls itself, so their answers can be checked (suite 120). */
+  readonly sandboxCalls: SandboxCalls;
 
   constructor(client: CriClient, options: CriPodDriverOptions) {
     this.client = client;
     this.options = options;
+    this.sandboxCalls = new CriSandboxCalls(client, options);
   }
 
   private state(pod: PodRef): PodState {

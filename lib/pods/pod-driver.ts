@@ -7,6 +7,7 @@ import type { PodManifest } from './manifest.ts';
 import type { ContainerRunState } from '../cri/states.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { PodApiStatus } from '../kube/pod-status.ts';
+import type { CriAnswer } from '../cri/answer.ts';
 
 export interface ContainerRef {
   name: string;
@@ -72,6 +73,33 @@ export interface PodDriver {
   delete(pod: PodRef): Promise<DeleteResult>;
   /** Removes every pod this driver made that is still there (teardown, also after failures). */
   deleteAll(): Promise<void>;
+  /**
+   * The sandbox calls themselves, answers included, where the driver makes them (CRI). Absent
+   * where a kubelet makes them (kube drivers): there they are the kubelet's, not the harness's.
+   */
+  sandboxCalls?: SandboxCalls;
+}
+
+/** A sandbox without containers, made as critest makes its own. */
+export interface BareSandbox {
+  id: string;
+  name: string;
+  uid: string;
+}
+
+/**
+ * StopPodSandbox, RemovePodSandbox and PodSandboxStatus as bare CRI calls whose answer (gRPC
+ * status, message, time) is returned, never thrown: what the runtime answers is what is checked.
+ */
+export interface SandboxCalls {
+  /** Runs a sandbox with no container; its removal is registered (run's undo) before it exists. */
+  run(name: string): Promise<BareSandbox>;
+  stop(sandboxId: string): Promise<CriAnswer>;
+  remove(sandboxId: string): Promise<CriAnswer>;
+  /** PodSandboxStatus, with the state it reports when it answers OK (SANDBOX_READY, SANDBOX_NOTREADY). */
+  status(sandboxId: string): Promise<CriAnswer & { state?: string }>;
+  /** Removes whatever is left of the sandbox (found by its label, so a removed one is no error) and its undo. */
+  discard(sandbox: BareSandbox): Promise<void>;
 }
 
 /** A PodDriver whose pods have an API object: status.phase, status.podIP(s), conditions. */

@@ -61,15 +61,19 @@ describe('a node in a container on a private Docker engine (docker exec and test
   const { figures } = under;
 
   for (const shellKind of ['docker-exec', 'testcontainers'] as const) {
-    it(`runs every suite that applies through ${shellKind}: all pass, seen from inside the node, nothing left`, async function () {
+    it(`runs every suite that applies through ${shellKind}: all pass but containerd 1.6.20's known idempotence failure, seen from inside the node, nothing left`, async function () {
       this.timeout(16 * 60_000);
       const run = await conformanceRun(shellKind, under.image().reference);
       figures[`${shellKind}RunMs`] = run.wallMs;
       const target = run.report.targets[0]!;
       const checks = target.checks;
       const failed = checks.filter((check) => check.status === 'failed').map((check) => `${check.title}: ${check.error ?? ''}`);
-      expect(failed, run.output.split('\n').slice(-40).join('\n')).to.deep.equal([]);
-      expect(run.exitCode).to.equal(0);
+      // The node runs Debian bookworm's containerd 1.6.20: StopPodSandbox of an id it never made
+      // answers NOT_FOUND (suite 120, containerd#10520), its one known deviation, so the run exits 1.
+      expect(target.info.runtimeVersion).to.match(/^1\.6\.20/);
+      expect(failed, run.output.split('\n').slice(-40).join('\n')).to.have.length(1);
+      expect(failed[0]).to.match(/^StopPodSandbox of a sandbox id that never existed answers OK: StopPodSandbox of a sandbox never made answered NOT_FOUND: /);
+      expect(run.exitCode).to.equal(1);
       // Only what needs a kubelet may be skipped (this node has none), each with its reason.
       const skipped = checks.filter((check) => check.status === 'skipped');
       for (const check of skipped) expect(check.skipReason ?? '', check.title).to.match(/kubelet/);

@@ -78,6 +78,34 @@ describe('diff of two reports', function () {
     expect(text).to.match(/diff: 1 check\(s\) regressed/);
   });
 
+  it('containerd 1.6.20 -> 2.1.9 on the idempotence suite: StopPodSandbox of an unknown id is fixed, nothing regressed; the rollback regresses it', function () {
+    const STOP_UNKNOWN = 'StopPodSandbox of a sandbox id that never existed answers OK';
+    const diff = diffReports(real('idempotence-containerd-1.6.json'), real('idempotence-containerd-2.1.json'));
+    expect(diff.regressed).to.equal(false);
+    const target = diff.targets[0]!;
+    expect(target.info.find((c) => c.path === 'runtimeVersion')).to.include({ before: '1.6.20~ds1', after: '2.1.9+unknown' });
+    expect(target.counts).to.include({ before: 5, after: 5, fixed: 1, regressed: 0 });
+    const fixed = target.checks.filter((c) => c.change === 'fixed');
+    expect(fixed.map((c) => [c.fullTitle.endsWith(STOP_UNKNOWN), c.before, c.after])).to.deep.equal([[true, 'failed', 'passed']]);
+    // What the runtime answered, before and after, is the evidence that changed (not the per-run id).
+    expect(fixed[0]!.evidence.filter((e) => !e.perRun).map((e) => [e.path, e.after])).to.deep.equal([['calls[0].code', 'OK'], ['calls[0].message', '']]);
+    expect(fixed[0]!.evidence.find((e) => e.path === 'calls[0].code')!.before).to.equal('NOT_FOUND');
+    const text = formatDiff(diff, '1.6.json', '2.1.json');
+    expect(text).to.match(new RegExp(`^    fixed +CRI idempotence: .*${STOP_UNKNOWN}: failed -> passed$`, 'm'));
+    expect(text).to.include('calls[0].code: "NOT_FOUND" -> "OK"');
+    expect(text).to.match(/diff: no regression\n$/);
+
+    const rollback = diffReports(real('idempotence-containerd-2.1.json'), real('idempotence-containerd-1.6.json'));
+    expect(rollback.regressions.map((r) => [r.fullTitle.endsWith(STOP_UNKNOWN), r.before, r.after])).to.deep.equal([[true, 'passed', 'failed']]);
+    expect(rollback.regressions[0]!.reason).to.match(/answered NOT_FOUND: an error occurred when try to find sandbox "[0-9a-f]{64}": not found/);
+  });
+
+  it('containerd 1.7.24 answers as 2.1.9 does: the same five checks pass, nothing changed status', function () {
+    const diff = diffReports(real('idempotence-containerd-1.7.json'), real('idempotence-containerd-2.1.json'));
+    expect(diff.regressed).to.equal(false);
+    expect(diff.targets[0]!.counts).to.include({ before: 5, after: 5, fixed: 0, regressed: 0, statusChanged: 0 });
+  });
+
   it('deliberate regressions in a copy of the real report: failed, skipped, missing; and a fix', function () {
     const before = real('before-default-pause.json');
     const failed = structuredClone(before);

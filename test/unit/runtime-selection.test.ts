@@ -69,11 +69,11 @@ describe('containerd config in the version each containerd reads', function () {
     expect(config(2, false)).to.not.contain('nri');
   });
 
-  it('each choice names the config version its containerd reads natively; the default is 2.1', function () {
+  it('each choice names the config version its containerd reads natively; the default is 1.7 (passes every check)', function () {
     expect(CONTAINERD_RELEASES['containerd@1.6'].configVersion).to.equal(2);
     expect(CONTAINERD_RELEASES['containerd@1.7'].configVersion).to.equal(2);
     expect(CONTAINERD_RELEASES['containerd@2.1'].configVersion).to.equal(3);
-    expect(DEFAULT_CONTAINERD).to.equal('containerd@2.1');
+    expect(DEFAULT_CONTAINERD).to.equal('containerd@1.7');
   });
 });
 

@@ -19,6 +19,7 @@ describe('suite order', function () {
       'runtime-restart',
       'kubelet-restarts',
       'churn',
+      'cri-idempotence',
     ]);
   });
 
