@@ -6,7 +6,7 @@
  * error there leaves a pod stuck terminating. The checks are critest's PodSandbox ones, with each
  * call's gRPC answer (OK, NOT_FOUND, ...) and time in the evidence. Measured: containerd 1.6.20
  * answers NOT_FOUND to StopPodSandbox of an unknown id (fixed by containerd/containerd#10520, in
- * 1.6.35, 1.7.21 and 2.0.0); 1.7.24 and 2.1.9 answer OK (shared/recorded README §8 has critest's).
+ * 1.6.35, 1.7.21 and 2.0.0); 1.7.24 and 2.1.9 answer OK (docs/observations.md i has critest's).
  *
  * Only where the harness itself makes the CRI calls (the local and cri providers): under a
  * kubelet the calls are the kubelet's, and the harness reaches pods through the Kubernetes API.
