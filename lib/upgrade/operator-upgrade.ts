@@ -6,6 +6,7 @@
  */
 import type { NodeShell } from '../node/node-shell.ts';
 import type { RuntimeShim, RuntimeUpgradeResult } from '../target.ts';
+import { parseShimsFromPs, PS_SHIMS_ARGV } from '../node/runtime-shims.ts';
 import { pollUntil } from '../wait.ts';
 
 const UPGRADE_TIMEOUT_MS = 15 * 60_000;
@@ -42,24 +43,12 @@ export async function runOperatorUpgrade(spec: OperatorUpgrade): Promise<Runtime
   return { from: runtimeVersionLine(before.stdout), to: runtimeVersionLine(after), downMs: Date.now() - t0, command: spec.command, output };
 }
 
-/**
- * The runtime's shims on the node, from `ps -e -o pid=,args=` (procps): containerd-shim*
- * processes with the -id each was started with. A shim of the old runtime keeps running from its
- * old binary (microk8s: /snap/microk8s/<old revision>/bin/...), which the args show.
- */
-export function parseShimsFromPs(output: string): RuntimeShim[] {
-  const shims: RuntimeShim[] = [];
-  for (const line of output.split('\n')) {
-    const match = /^\s*(\d+)\s+(\S*containerd-shim\S*)\s+(.*)$/.exec(line);
-    if (!match) continue;
-    const id = /(?:^|\s)-id\s+(\S+)/.exec(match[3]!)?.[1];
-    if (id) shims.push({ pid: Number(match[1]), sandboxId: id, binary: match[2]! });
-  }
-  return shims;
-}
+/** Kept here for the upgrade's callers; the parser is the node layer's (one for every provider). */
+export { parseShimsFromPs };
 
+/** The runtime's shims on a node, from ps through its shell; a ps that fails is an error, never "no shims". */
 export async function shimsOnNode(shell: NodeShell): Promise<RuntimeShim[]> {
-  const result = await shell.run(['ps', '-e', '-o', 'pid=,args='], { timeoutMs: 30_000 });
+  const result = await shell.run(PS_SHIMS_ARGV, { timeoutMs: 30_000 });
   if (result.exitCode !== 0) throw new Error(`ps on the node exited ${result.exitCode}: ${result.stderr.trim()}`);
   return parseShimsFromPs(result.stdout);
 }
