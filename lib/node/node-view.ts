@@ -64,10 +64,15 @@ export interface NodeView {
   container(containerId: string): Promise<ContainerFacts>;
   namespaces(pid: number): Promise<NamespaceIds>;
   /**
-   * present while the process exists and is not a zombie; absent only on a clear "no such
-   * process"; unknown (with what the shell said) when the node did not answer clearly.
+   * present while the process exists and is not a zombie (and, given `startTicks`, is the process
+   * that started then); absent only on a clear "no such process"; unknown (with what the shell said) when the node did not answer clearly.
    */
-  processPresence(pid: number): Promise<Presence>;
+  processPresence(pid: number, startTicks?: string): Promise<Presence>;
+  /**
+   * When the process started (field 22 of its stat, clock ticks since boot): with the pid it names
+   * one process for good, so a pid the kernel reused is not taken for the process that had it.
+   */
+  processStart(pid: number): Promise<string | undefined>;
   /** processPresence as a boolean; throws ProbeUnknownError on an unknown answer, never reads it as dead. */
   processAlive(pid: number): Promise<boolean>;
   /** The command line of a process, NUL-separated args joined by spaces. */

@@ -55,7 +55,7 @@ export class ShellNodeView implements NodeView {
     return parseNamespaceLinks(await runChecked(this.shell, ['readlink', ...paths]));
   }
 
-  async processPresence(pid: number): Promise<Presence> {
+  async processPresence(pid: number, startTicks?: string): Promise<Presence> {
     // cat of /proc/<pid>/stat: exit 1 with ENOENT (or ESRCH, the process went while read) is the
     // clear "no such process"; a zombie has exited too. LocalShell answers this without a process.
     const argv = ['cat', `/proc/${pid}/stat`];
@@ -63,9 +63,21 @@ export class ShellNodeView implements NodeView {
     const presence = presenceOfResult(this.command(argv), result);
     if (presence !== 'present') return presence;
     try {
-      return hasExited(parseProcStat(result.stdout)) ? 'absent' : 'present';
+      const stat = parseProcStat(result.stdout);
+      // Another process under a reused pid is not the one watched: that one is gone.
+      return hasExited(stat) || (startTicks !== undefined && stat.startTicks !== startTicks) ? 'absent' : 'present';
     } catch (error) {
       return { unknown: `${this.command(argv)} printed no stat line: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  async processStart(pid: number): Promise<string | undefined> {
+    const result = await this.shell.run(['cat', `/proc/${pid}/stat`]);
+    if (result.exitCode !== 0) return undefined;
+    try {
+      return parseProcStat(result.stdout).startTicks || undefined;
+    } catch {
+      return undefined;
     }
   }
 

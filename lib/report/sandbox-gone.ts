@@ -92,6 +92,13 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
     if (presence !== 'present' && !why) controlFailures.push(`before the delete, ${what} was ${answer} (sandbox ${sandbox.sandboxId.slice(0, 13)}): a gone check of it would pass at +0 ms`);
   };
 
+  // Each watched pid with when it started, so a pid reused by another process (pid_max can be
+  // 32768, and churn makes hundreds) does not read as the watched process still there.
+  const starts = new Map<number, string | undefined>();
+  const processPresence = async (pid: number): Promise<Presence> => {
+    if (!starts.has(pid)) starts.set(pid, await node.processStart(pid));
+    return node.processPresence(pid, starts.get(pid));
+  };
   const shimList = await node.shims();
   const shims: RuntimeShim[] = [];
   const pausePids: number[] = [];
@@ -103,12 +110,12 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
     before[sandbox.sandboxId] = Object.fromEntries(GONE_CONDITIONS.map((name) => [name, [] as Evidence[]]));
     if (sandbox.pausePid) {
       pausePids.push(sandbox.pausePid);
-      control(sandbox, 'pauseGone', `pause ${sandbox.pausePid}`, await node.processPresence(sandbox.pausePid));
+      control(sandbox, 'pauseGone', `pause ${sandbox.pausePid}`, await processPresence(sandbox.pausePid));
     } else control(sandbox, 'pauseGone', 'the pause pid', 'none');
 
     containerPids.push(...sandbox.containerPids);
     if (sandbox.containerPids.length === 0) control(sandbox, 'containersGone', 'the container pid list', 'none');
-    for (const pid of sandbox.containerPids) control(sandbox, 'containersGone', `container process ${pid}`, await node.processPresence(pid));
+    for (const pid of sandbox.containerPids) control(sandbox, 'containersGone', `container process ${pid}`, await processPresence(pid));
 
     const state = (await node.sandbox(sandbox.sandboxId)).state;
     control(sandbox, 'sandboxNotReady', `sandbox ${sandbox.sandboxId.slice(0, 13)} READY (${state})`, state === 'ready' ? 'present' : 'absent');
@@ -153,9 +160,9 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   };
   const ids = sandboxes.map((s) => s.sandboxId);
   const conditions: GonePlan['conditions'] = {
-    pauseGone: watch('pauseGone', () => stillPresent(pausePids, (pid) => `pause ${pid}`, (pid) => node.processPresence(pid))),
+    pauseGone: watch('pauseGone', () => stillPresent(pausePids, (pid) => `pause ${pid}`, processPresence)),
     containersGone: watch('containersGone', async () => {
-      const left = await stillPresent(containerPids, (pid) => `container process ${pid}`, (pid) => node.processPresence(pid));
+      const left = await stillPresent(containerPids, (pid) => `container process ${pid}`, processPresence);
       for (const id of ids) for (const c of await node.containers(id)) if (c.state === 'running') left.push(`container ${c.name} ${c.id.slice(0, 13)} running`);
       return left;
     }),

@@ -70,6 +70,13 @@ describe('node probes: only a clear "not there" is gone', function () {
     expect(await view.processPresence(5)).to.have.property('unknown').that.matches(/Permission denied/);
   });
 
+  it('a pid the kernel reused for another process is not the watched process (start time differs)', async function () {
+    const view = new ShellNodeView(noRuntime, fakeShell(() => ({ stdout: STAT_LINE, stderr: '', exitCode: 0 })));
+    expect(await view.processStart(4242)).to.equal('123456');
+    expect(await view.processPresence(4242, '123456')).to.equal('present');
+    expect(await view.processPresence(4242, '99')).to.equal('absent');
+  });
+
   it('an IP missing from an IPAM store path that does not exist is unknown, not released', async function () {
     // The store is /var/lib/cni/networks/k8s-pod-network on this node; the view was given a wrong one.
     const view = new ShellNodeView(noRuntime, fakeShell((argv) => NO_SUCH_FILE(argv.at(-1)!, 'stat')), { ipamDirs: ['/var/lib/cni/networks/kindnet'] });

@@ -37,6 +37,7 @@ class FakeNode {
       container: fail,
       namespaces: fail,
       processPresence: (pid) => answer(`pid:${pid}`),
+      processStart: async (pid) => (this.present.has(`pid:${pid}`) ? '123456' : undefined),
       processAlive: fail,
       processCommand: async (pid) => (pid === 297 ? `/usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id ${ID} -address /run/containerd/containerd.sock` : 'x'),
       pathPresence: (path) => answer(`path:${path}`),
