@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { runChecked, type NodeShell } from './node-shell.ts';
 
 export interface RuntimeShim {
   pid: number;
@@ -71,4 +72,9 @@ export function parseShimsFromPs(output: string): RuntimeShim[] {
 /** One line naming a shim for evidence and leak lines: its pid, sandbox, socket and binary. */
 export function describeRuntimeShim(shim: RuntimeShim): string {
   return `shim pid ${shim.pid} of sandbox ${shim.sandboxId}${shim.socket ? ` (socket ${shim.socket})` : ''}`;
+}
+
+/** The runtime's shims on the node a shell reaches; a ps that fails is an error, never "no shims". */
+export async function shimsThrough(shell: NodeShell): Promise<RuntimeShim[]> {
+  return parseShimsFromPs(await runChecked(shell, PS_SHIMS_ARGV, 30_000));
 }

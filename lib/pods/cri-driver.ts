@@ -46,6 +46,8 @@ export class CriPodDriver implements PodDriver {
   private readonly client: CriClient;
   private readonly options: CriPodDriverOptions;
   private readonly pods = new Map<string, PodState>();
+  /** Every sandbox this driver made, kept after its pod is deleted: the leak check looks for their shims. */
+  private readonly seenSandboxIds = new Set<string>();
 
   constructor(client: CriClient, options: CriPodDriverOptions) {
     this.client = client;
@@ -116,6 +118,7 @@ export class CriPodDriver implements PodDriver {
     });
     if (this.options.logRootIsLocal) await mkdir(sandboxConfig.logDirectory, { recursive: true, mode: 0o700 });
     const sandboxId = await this.client.runPodSandbox(sandboxConfig);
+    this.seenSandboxIds.add(sandboxId);
     const state: PodState = { undo, sandboxConfig, identity, containers: new Map() };
     this.pods.set(uid, state);
     const pod: PodRef = {
@@ -218,5 +221,9 @@ export class CriPodDriver implements PodDriver {
   async deleteAll(): Promise<void> {
     await this.removeSandboxes({ [LABEL_RUN]: this.options.runId });
     this.pods.clear();
+  }
+
+  sandboxIds(): string[] {
+    return [...this.seenSandboxIds];
   }
 }

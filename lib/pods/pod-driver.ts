@@ -72,6 +72,11 @@ export interface PodDriver {
   delete(pod: PodRef): Promise<DeleteResult>;
   /** Removes every pod this driver made that is still there (teardown, also after failures). */
   deleteAll(): Promise<void>;
+  /**
+   * Every sandbox id of this driver's pods it has seen (made, or found after a kubelet replaced
+   * one): the run's leak check looks for a runtime shim still serving any of them.
+   */
+  sandboxIds(): string[];
 }
 
 /** A PodDriver whose pods have an API object: status.phase, status.podIP(s), conditions. */

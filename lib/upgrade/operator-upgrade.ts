@@ -5,8 +5,8 @@
  * after (`crictl version`) becomes the upgrade's FROM and TO in the report.
  */
 import type { NodeShell } from '../node/node-shell.ts';
-import type { RuntimeShim, RuntimeUpgradeResult } from '../target.ts';
-import { parseShimsFromPs, PS_SHIMS_ARGV } from '../node/runtime-shims.ts';
+import type { RuntimeUpgradeResult } from '../target.ts';
+import { parseShimsFromPs, shimsThrough } from '../node/runtime-shims.ts';
 import { pollUntil } from '../wait.ts';
 
 const UPGRADE_TIMEOUT_MS = 15 * 60_000;
@@ -46,9 +46,5 @@ export async function runOperatorUpgrade(spec: OperatorUpgrade): Promise<Runtime
 /** Kept here for the upgrade's callers; the parser is the node layer's (one for every provider). */
 export { parseShimsFromPs };
 
-/** The runtime's shims on a node, from ps through its shell; a ps that fails is an error, never "no shims". */
-export async function shimsOnNode(shell: NodeShell): Promise<RuntimeShim[]> {
-  const result = await shell.run(PS_SHIMS_ARGV, { timeoutMs: 30_000 });
-  if (result.exitCode !== 0) throw new Error(`ps on the node exited ${result.exitCode}: ${result.stderr.trim()}`);
-  return parseShimsFromPs(result.stdout);
-}
+/** The runtime's shims on a node, from ps through its shell (lib/node/runtime-shims.ts). */
+export const shimsOnNode = shimsThrough;
