@@ -76,7 +76,15 @@ export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, o
     }
     throw error;
   }
-  const shimSeen = await shim;
+  let shimSeen: number | undefined;
+  try {
+    shimSeen = await shim;
+  } catch (error) {
+    // A shim probe with no clear answer: the evidence still says how long was waited.
+    record['waitedMs'] ??= Date.now() - startMs;
+    record['timings'] = { ...seen };
+    throw error;
+  }
   if (shimSeen !== undefined) seen['shimGone'] = shimSeen;
   record['timings'] = { ...seen };
   record['waitedMs'] = Date.now() - startMs;

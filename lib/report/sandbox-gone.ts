@@ -162,9 +162,10 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   const conditions: GonePlan['conditions'] = {
     pauseGone: watch('pauseGone', () => stillPresent(pausePids, (pid) => `pause ${pid}`, processPresence)),
     containersGone: watch('containersGone', async () => {
-      const left = await stillPresent(containerPids, (pid) => `container process ${pid}`, processPresence);
-      for (const id of ids) for (const c of await node.containers(id)) if (c.state === 'running') left.push(`container ${c.name} ${c.id.slice(0, 13)} running`);
-      return left;
+      const running = await stillPresent(containerPids, (pid) => `container process ${pid}`, processPresence);
+      // The runtime's word too: a container it still calls running is not gone, whatever its pid.
+      for (const id of ids) for (const c of await node.containers(id)) if (c.state === 'running') running.push(`container ${c.name} ${c.id.slice(0, 13)} running`);
+      return running;
     }),
     sandboxNotReady: watch('sandboxNotReady', async () => {
       const ready: string[] = [];
@@ -175,17 +176,17 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   if (!notChecked.netnsGone) conditions.netnsGone = watch('netnsGone', () => stillPresent(netnsPaths, (path) => `netns ${path}`, (path) => node.pathPresence(path)));
   if (!notChecked.vethGone) {
     conditions.vethGone = watch('vethGone', async () => {
-      const left: string[] = [];
-      for (const ifindex of vethIndexes) if ((await node.link(ifindex)) !== undefined) left.push(`veth ifindex ${ifindex}`);
-      return left;
+      const links: string[] = [];
+      for (const ifindex of vethIndexes) if ((await node.link(ifindex)) !== undefined) links.push(`veth ifindex ${ifindex}`);
+      return links;
     });
   }
   if (!notChecked.ipReleased) conditions.ipReleased = watch('ipReleased', () => stillPresent(ips, (ip) => `IP ${ip} in the IPAM store`, async (ip) => (await node.ipPresence(ip)) ?? { unknown: 'no IPAM store known' }));
   if (!notChecked.shimGone) {
     conditions.shimGone = watch('shimGone', async () => {
-      const left: string[] = [];
-      for (const shim of shims) left.push(...(await shimLeft(node, shim)));
-      return left;
+      const running: string[] = [];
+      for (const shim of shims) running.push(...(await shimLeft(node, shim)));
+      return running;
     });
   }
   return { before, controlFailures, notChecked, conditions, left: () => ({ ...left }), shims };
