@@ -61,7 +61,9 @@ export const PS_SHIMS_ARGV = ['ps', '-e', '-o', 'pid=,args='];
 export function parseShimsFromPs(output: string): RuntimeShim[] {
   const shims: RuntimeShim[] = [];
   for (const line of output.split('\n')) {
-    const match = /^\s*(\d+)\s+(\S*containerd-shim\S*(?:\s.*)?)$/.exec(line);
+    // pid first, the shim's argv last; time columns between (an etime a person asked ps for, 05:34
+    // or 1-02:03:04) are skipped, nothing else: another program's argv that names a shim is not one.
+    const match = /^\s*(\d+)\s+(?:[\d:.-]+\s+)*(\S*containerd-shim\S*(?:\s.*)?)$/.exec(line);
     if (!match) continue;
     const shim = shimOfArgv(Number(match[1]), match[2]!.trim().split(/\s+/));
     if (shim) shims.push(shim);

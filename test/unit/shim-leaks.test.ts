@@ -5,6 +5,8 @@
  * 2.1.9 did after the pause-dies suite (the killed sandbox's shim left running).
  */
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { parseShimsFromPs } from '../../lib/node/runtime-shims.ts';
 import { UndoStack } from '../../lib/cleanup/undo-stack.ts';
 import type { NodeShell, ShellResult } from '../../lib/node/node-shell.ts';
 import type { RuntimeInspector } from '../../lib/node/runtime-inspector.ts';
@@ -34,6 +36,17 @@ describe('leak check: a shim of the run\'s sandboxes left running', function () 
   it('a shim list that fails is a line saying so, never "no leak"', async function () {
     const lines = await leakedShims(() => Promise.reject(new Error('node command failed (exit 124): docker exec kind-control-plane ps -e -o pid=,args=')), new Set([KILLED]), 'on node kind-control-plane', 150);
     expect(lines).to.deep.equal(['shims on node kind-control-plane could not be checked: node command failed (exit 124): docker exec kind-control-plane ps -e -o pid=,args=']);
+  });
+
+  it('recorded kind node on containerd 2.1.9: of nine shims, the one of the killed pause-dies sandbox is the leak', async function () {
+    // fixtures/recorded/kind-containerd-2.1.9-shims-after-run.txt: ps with an etime column between pid and args.
+    const ps = readFileSync(new URL('../../fixtures/recorded/kind-containerd-2.1.9-shims-after-run.txt', import.meta.url), 'utf8');
+    const shims = parseShimsFromPs(ps);
+    expect(shims).to.have.length(9);
+    const killed = '330eee519a8004d54b5974a900d13823dbf459438be287d23a04ee3cfefe9b42';
+    const lines = await leakedShims(async () => shims, new Set([killed, 'a-sandbox-that-went']), 'on node k21-control-plane', 100);
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(new RegExp(`^shim pid 5552 of sandbox ${killed} \\(socket /run/containerd/s/[0-9a-f]{64}\\) on node k21-control-plane: still running`));
   });
 
   it('cluster: after the namespace is gone, a shim of a sandbox the runtime listed for the run is a leak', async function () {
