@@ -8,7 +8,9 @@
  *
  * - the run a check belongs to: target(), fixture(), usePod();
  * - the sandbox seen from the node and from inside: observePause(), observeContainer(),
- *   eth0Address(), execText(), target().node (a NodeView), and teardown timed with watchFirstSeen();
+ *   eth0Address(), execText(), target().node (a NodeView), and teardown timed with watchFirstSeen()
+ *   or, with every condition the built-in suites use (the runtime's shim included, each seen
+ *   present before the delete), planSandboxGone() + watchGone();
  * - what a check leaves in the report: evidence(this), step(this, name, body), skipBecause(this, reason), expect;
  * - the harness from code: run() (the whole run, as the command line), startTargets();
  * - the types all of these take and return.
@@ -18,6 +20,14 @@ export { eth0Address, execText, observeContainer, observePause } from '../suites
 export type { ContainerNamespaces, PauseObservation } from '../suites/observe.ts';
 export { watchFirstSeen } from '../lib/report/first-seen.ts';
 export type { Condition, FirstSeen } from '../lib/report/first-seen.ts';
+export { goneLine, LeftAfterDeleteError, watchGone } from '../lib/report/gone-watch.ts';
+export type { GoneWatchOptions } from '../lib/report/gone-watch.ts';
+export { GONE_CONDITIONS, notCheckedLine, planSandboxGone } from '../lib/report/sandbox-gone.ts';
+export type { GoneCondition, GonePlan, GoneTarget, SandboxToRemove } from '../lib/report/sandbox-gone.ts';
+export { goneTarget, optionalFacts } from '../suites/observe.ts';
+export { ProbeUnknownError } from '../lib/node/presence.ts';
+export type { Presence } from '../lib/node/presence.ts';
+export type { RuntimeShim } from '../lib/node/runtime-shims.ts';
 export { pollUntil, WaitTimeoutError } from '../lib/wait.ts';
 export type { PollOptions, Probe } from '../lib/wait.ts';
 

@@ -4,6 +4,7 @@
  * - node: observes the sandbox from the node (a NodeView: pause pid, namespaces, netns, IPAM);
  * - info: what the report says about the target (runtime, versions, sandbox image, kernel).
  */
+import type { RuntimeShim } from './node/runtime-shims.ts';
 import type { PodDriver } from './pods/pod-driver.ts';
 import type { NodeView } from './node/node-view.ts';
 
@@ -83,15 +84,8 @@ export interface RuntimeUpgradeResult {
   output?: string;
 }
 
-export interface RuntimeShim {
-  pid: number;
-  /** The sandbox it serves (its -id), or the container id for runtimes that start one shim per container. */
-  sandboxId: string;
-  /** Its socket, where known. */
-  socket?: string;
-  /** Its executable (a shim of an old runtime keeps running from the old binary). */
-  binary?: string;
-}
+/** A shim as the node's command lines show it (lib/node/runtime-shims.ts reads them). */
+export type { RuntimeShim };
 
 export interface Target {
   info: TargetInfo;

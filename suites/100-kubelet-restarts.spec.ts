@@ -1,6 +1,6 @@
 /**
  * Kubernetes only: what the kubelet does with a pod's sandbox. Measured on a real node
- * (shared/recorded/OBSERVATIONS.md b, c, e):
+ * (docs/observations.md b, c, e):
  * - restartPolicy Always / OnFailure: an exited container is restarted in the same sandbox
  *   (same pause process, same pod IP), and its restartCount grows;
  * - restartPolicy Never: once every container has exited the pod is terminal and the kubelet
@@ -16,9 +16,11 @@ import { evidence, skipBecause } from '../lib/report/evidence.ts';
 import { hasApiStatus, type ApiStatusSource, type PodDriver, type PodRef } from '../lib/pods/pod-driver.ts';
 import type { Condition } from '../lib/report/first-seen.ts';
 import { watchFirstSeen } from '../lib/report/first-seen.ts';
+import { notCheckedLine, planSandboxGone } from '../lib/report/sandbox-gone.ts';
+import { watchGone } from '../lib/report/gone-watch.ts';
 import { pollUntil } from '../lib/wait.ts';
 import { fixture, target } from './context.ts';
-import { eth0Address, execText, observeContainer, observePause } from './observe.ts';
+import { eth0Address, execText, goneTarget, observeContainer, observePause, optionalFacts } from './observe.ts';
 import { isTerminalPhase } from '../lib/kube/pod-status.ts';
 
 /** The pod driver with the API side, or a skip that says why there is none. */
@@ -100,7 +102,10 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
     const ip = pause.sandbox.ip ?? '';
     const netnsPath = pause.sandbox.netnsPath;
     const apiBefore = await pods.apiStatus(pod);
-    const ipAllocatedBefore = await node.ipAllocated(ip);
+    const containerPids = (await node.containers(pod.sandboxId)).flatMap((c) => (c.pid ? [c.pid] : []));
+    // Each thing seen there before the exits, so "stopped" cannot pass on a wrong path at +0 ms.
+    const plan = await planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox) }]);
+    expect(plan.controlFailures, 'positive controls before the exits').to.deep.equal([]);
     // The API side is watched, not polled: the phase turning terminal is an event.
     const terminal = pods.waitForApiStatus(pod, 'phase Succeeded or Failed', (status) => isTerminalPhase(status.phase), 90_000);
     terminal.catch(() => undefined);
@@ -108,17 +113,17 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
     await trigger(pod, 'fail');
     const exits = [await pods.waitForExit(pod, 'ok', 30_000), await pods.waitForExit(pod, 'fail', 30_000)];
     const lastExitSeenAt = Date.now();
-    const conditions: Record<string, Condition> = {
-      sandboxNotReady: async () => (await node.sandbox(pod.sandboxId)).state !== 'ready',
-      pauseGone: async () => !(await node.processAlive(pause.pid)),
-    };
-    if (netnsPath) conditions['netnsGone'] = async () => !(await node.pathExists(netnsPath));
-    if (target().capabilities.ipamVisible) conditions['ipReleased'] = async () => (await node.ipAllocated(ip)) === false;
+    // What a stopped (not removed) sandbox must have let go of; the shim is the removal's (delete check).
+    const { sandboxNotReady, pauseGone, netnsGone, ipReleased } = plan.conditions;
+    const conditions: Record<string, Condition> = { sandboxNotReady: sandboxNotReady!, pauseGone: pauseGone! };
+    if (netnsGone) conditions['netnsGone'] = netnsGone;
+    if (ipReleased) conditions['ipReleased'] = ipReleased;
     const seen = await watchFirstSeen(conditions, lastExitSeenAt, { timeoutMs: 60_000, intervalMs: 50 });
     const apiTerminal = await terminal;
     const apiAfter = await pods.apiStatus(pod);
     const after = await Promise.all(['ok', 'fail'].map((name) => pods.container(pod, name)));
-    ev['before'] = { sandboxId: pod.sandboxId, pausePid: pause.pid, netnsPath, ip, ipAllocated: ipAllocatedBefore ?? null, podIP: apiBefore.podIP, phase: apiBefore.phase };
+    ev['before'] = { sandboxId: pod.sandboxId, pausePid: pause.pid, netnsPath: netnsPath ?? null, ip, podIP: apiBefore.podIP, phase: apiBefore.phase, controls: plan.before };
+    ev['notChecked'] = { ...plan.notChecked };
     ev['exits'] = exits.map((exit) => ({ name: exit.name, exitCode: exit.exitCode ?? null }));
     ev['after'] = {
       phase: apiAfter.phase,
@@ -129,12 +134,9 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
       ipamVisible: target().capabilities.ipamVisible,
     };
     ev['timings'] = { ...seen, apiTerminalMs: apiTerminal.seenAtMs - lastExitSeenAt };
-    ev['summary'] = `after the last exit: ${Object.entries(seen).map(([k, v]) => `${k} +${v} ms`).join(', ')}, phase ${apiAfter.phase} +${apiTerminal.seenAtMs - lastExitSeenAt} ms; status.podIP still ${apiAfter.podIP || 'unset'}`;
+    ev['summary'] = `after the last exit: ${Object.entries(seen).map(([k, v]) => `${k} +${v} ms`).join(', ')}${notCheckedLine(plan.notChecked)}, phase ${apiAfter.phase} +${apiTerminal.seenAtMs - lastExitSeenAt} ms; status.podIP still ${apiAfter.podIP || 'unset'}`;
     expect(exits.map((exit) => exit.exitCode), 'exit codes of ok, fail').to.deep.equal([0, 1]);
     expect(apiAfter.phase, 'phase').to.equal('Failed');
-    expect(await node.processAlive(pause.pid), `pause ${pause.pid} alive`).to.equal(false);
-    if (netnsPath) expect(await node.pathExists(netnsPath), `netns ${netnsPath} exists`).to.equal(false);
-    if (target().capabilities.ipamVisible) expect(await node.ipAllocated(ip), `IP ${ip} in the node's IPAM`).to.equal(false);
     expect(apiAfter.podIP, 'status.podIP after the sandbox stopped').to.equal(ip);
     expect(after.map((c) => c.restartCount), 'restartCount of ok, fail').to.deep.equal([0, 0]);
   });
@@ -158,9 +160,8 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
     for (const [i, c] of pod.containers.entries()) expect(addresses[i], `eth0 of ${c.name}`).to.equal(sandbox.ip);
   });
 
-  it('delete: the API object goes, and the sandbox stops, pause, containers, netns and IP go on the node, each timed', async function () {
+  it('delete: the API object goes, and the sandbox stops, pause, containers, netns, veth, IP and the runtime\'s shim go on the node, each timed', async function () {
     const pods = kubeletPods(this);
-    const ev = evidence(this);
     const node = target().node;
     const pod = await pods.create(await fixture('trio'));
     made.push(pod);
@@ -168,15 +169,12 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
     const ip = pause.sandbox.ip ?? '';
     const netnsPath = pause.sandbox.netnsPath;
     const containerPids = (await node.containers(pod.sandboxId)).flatMap((c) => (c.pid ? [c.pid] : []));
-    const conditions: Record<string, Condition> = {
-      sandboxNotReady: async () => (await node.sandbox(pod.sandboxId)).state !== 'ready',
-      pauseGone: async () => !(await node.processAlive(pause.pid)),
-      containersGone: async () => (await Promise.all(containerPids.map((pid) => node.processAlive(pid)))).every((alive) => !alive),
-    };
-    if (netnsPath) conditions['netnsGone'] = async () => !(await node.pathExists(netnsPath));
-    if (target().capabilities.ipamVisible) conditions['ipReleased'] = async () => (await node.ipAllocated(ip)) === false;
+    const vethIndex = Number(await execText(target(), pod, 'alpha', ['cat', '/sys/class/net/eth0/iflink']));
+    const plan = await planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox), vethIndex }]);
+    expect(plan.controlFailures, 'positive controls before the delete').to.deep.equal([]);
+    const ev = evidence(this);
     const startMs = Date.now();
-    const watching = watchFirstSeen(conditions, startMs, { timeoutMs: 90_000, intervalMs: 20 });
+    const watching = watchGone(plan, startMs, ev, { timeoutMs: 90_000, intervalMs: 20 });
     watching.catch(() => undefined);
     const deleted = await pods.delete(pod);
     made.splice(made.indexOf(pod), 1);
@@ -186,15 +184,12 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
     if (deleted.apiReturnedAtMs !== undefined) timings['apiDeleteReturnedMs'] = deleted.apiReturnedAtMs - startMs;
     if (deleted.objectGoneAtMs !== undefined) timings['apiObjectGoneMs'] = deleted.objectGoneAtMs - startMs;
     const order = Object.entries(timings).sort((a, b) => a[1] - b[1]).map(([name, ms]) => `${name} +${ms} ms`);
-    ev['before'] = { sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, netnsPath, ip };
+    ev['before'] = { sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, netnsPath: netnsPath ?? null, ip, controls: plan.before };
     ev['timings'] = timings;
     // The sandbox record stays in the runtime (NotReady) until the kubelet's GC removes it (~46 s measured): not awaited.
     ev['after'] = { sandboxState: finalSandbox.state, ipamVisible: target().capabilities.ipamVisible };
-    ev['summary'] = `in order: ${order.join(', ')}; sandbox record ${finalSandbox.state === 'gone' ? 'removed' : `still listed (${finalSandbox.state}) until the kubelet's GC`}`;
+    ev['summary'] = `in order: ${order.join(', ')}${notCheckedLine(plan.notChecked)}; sandbox record ${finalSandbox.state === 'gone' ? 'removed' : `still listed (${finalSandbox.state}) until the kubelet's GC`}`;
     expect(timings['apiObjectGoneMs'], 'time a watch saw the API object gone').to.be.a('number');
     expect(finalSandbox.state, 'sandbox').to.not.equal('ready');
-    expect(await node.processAlive(pause.pid), `pause ${pause.pid} alive`).to.equal(false);
-    if (netnsPath) expect(await node.pathExists(netnsPath), `netns ${netnsPath} exists`).to.equal(false);
-    if (target().capabilities.ipamVisible) expect(await node.ipAllocated(ip), `IP ${ip} in the node's IPAM`).to.equal(false);
   });
 });

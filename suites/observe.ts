@@ -7,6 +7,7 @@ import type { PodRef } from '../lib/pods/pod-driver.ts';
 import type { NamespaceIds, SandboxFacts } from '../lib/node/node-view.ts';
 import type { Target } from '../lib/target.ts';
 import { ipv4OfDevice } from '../lib/linux/ip-addr.ts';
+import type { GoneTarget } from '../lib/report/sandbox-gone.ts';
 
 export interface PauseObservation {
   sandbox: SandboxFacts;
@@ -52,4 +53,14 @@ export async function execText(target: Target, pod: PodRef, container: string, c
   const result = await target.pods.exec(pod, container, command);
   if (result.exitCode !== 0) throw new Error(`${command.join(' ')} in ${container} exited ${result.exitCode}: ${result.stderr.trim()}`);
   return result.stdout.trim();
+}
+
+/** The node, what it can show and its runtime's name: what lib/report/sandbox-gone.ts needs. */
+export function goneTarget(target: Target): GoneTarget {
+  return { node: target.node, capabilities: target.capabilities, runtimeName: target.info.runtimeName };
+}
+
+/** The sandbox's netns path and IP, where the runtime reports them (for a SandboxToRemove). */
+export function optionalFacts(sandbox: SandboxFacts): { netnsPath?: string; ip?: string } {
+  return { ...(sandbox.netnsPath ? { netnsPath: sandbox.netnsPath } : {}), ...(sandbox.ip ? { ip: sandbox.ip } : {}) };
 }

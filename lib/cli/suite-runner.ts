@@ -71,7 +71,9 @@ async function loadInto(mocha: Mocha, files: string[], instance: number): Promis
  * state. Sequential targets rerun instance 0 (cleanReferencesAfterRun(false)).
  */
 export async function loadSuites(grep: string | undefined, instance = 0, files = suiteFiles()): Promise<Mocha> {
-  const mocha = new Mocha({ reporter: ConsoleReporter, timeout: 120_000, ...(grep ? { grep } : {}) });
+  // forbidOnly: a stray `.only` left in a suite would otherwise run that one check and report the run
+  // as complete; with it, loading the file fails and says why.
+  const mocha = new Mocha({ reporter: ConsoleReporter, timeout: 120_000, forbidOnly: true, ...(grep ? { grep } : {}) });
   await loadInto(mocha, files, instance);
   mocha.cleanReferencesAfterRun(false);
   if (grep !== undefined) {

@@ -1,13 +1,13 @@
 /**
  * The read-only probes a NodeView polls on this machine (`cat FILE`, `test -e PATH`,
- * `readlink PATH...`), answered by reading the file system instead of spawning coreutils. A spawn
+ * `stat -L -c %i PATH`, `readlink PATH...`), answered by reading the file system instead of spawning coreutils. A spawn
  * costs 6-9 ms of CPU here; a teardown watch polls seven of them per pod every round, so at 16
  * pods the harness itself slowed the node and saw teardown hundreds of ms late (npm run bench).
  * The answers are what LocalShell would return from coreutils through execa: the same stdout
  * (final newline stripped, as execa strips it), the same exit code, and cat's error line.
  * Anything else, or any other form of these commands, is left to a real process.
  */
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandResult } from '../command-result.ts';
@@ -66,6 +66,15 @@ export async function runLocalProbe(argv: string[]): Promise<CommandResult | und
     // reads metadata the kernel keeps cached for the paths polled here (netns files, IPAM entries),
     // and a promise stat's thread-pool round trip was the largest single cost of a teardown watch.
     return { stdout: '', stderr: '', exitCode: existsSync(args[1]) ? 0 : 1 };
+  }
+  if (command === 'stat' && args.length === 4 && args[0] === '-L' && args[1] === '-c' && args[2] === '%i' && isPlainPath(args[3])) {
+    // A path's presence with the reason when it is not there (ShellNodeView.pathPresence): GNU
+    // stat's inode number, or its error line. Synchronous for the same reason as test -e.
+    try {
+      return { stdout: String(statSync(args[3]).ino), stderr: '', exitCode: 0 };
+    } catch (error) {
+      return { stdout: '', stderr: `stat: cannot statx '${args[3]}': ${strerror(error)}`, exitCode: 1 };
+    }
   }
   if (command === 'readlink' && args.length > 0 && args.every(isPlainPath)) {
     // GNU readlink without options: one line per link it could read, silent about the others, exit 1 if any failed.

@@ -5,6 +5,8 @@
  */
 import type { IpLink } from '../linux/ip-link.ts';
 import type { ContainerRunState, SandboxReadiness } from '../cri/states.ts';
+import type { Presence } from './presence.ts';
+import type { RuntimeShim } from './runtime-shims.ts';
 
 export type NamespaceKind = 'net' | 'ipc' | 'uts' | 'pid' | 'mnt';
 
@@ -61,13 +63,34 @@ export interface NodeView {
   containers(sandboxId: string): Promise<ContainerFacts[]>;
   container(containerId: string): Promise<ContainerFacts>;
   namespaces(pid: number): Promise<NamespaceIds>;
-  /** True while the process exists and is not a zombie. */
+  /**
+   * present while the process exists and is not a zombie (and, given `startTicks`, is the process
+   * that started then); absent only on a clear "no such process"; unknown (with what the shell said) when the node did not answer clearly.
+   */
+  processPresence(pid: number, startTicks?: string): Promise<Presence>;
+  /**
+   * When the process started (field 22 of its stat, clock ticks since boot): with the pid it names
+   * one process for good, so a pid the kernel reused is not taken for the process that had it.
+   */
+  processStart(pid: number): Promise<string | undefined>;
+  /** processPresence as a boolean; throws ProbeUnknownError on an unknown answer, never reads it as dead. */
   processAlive(pid: number): Promise<boolean>;
   /** The command line of a process, NUL-separated args joined by spaces. */
   processCommand(pid: number): Promise<string | undefined>;
+  /** absent only on ENOENT; a timeout, a stopped node or EACCES is unknown. */
+  pathPresence(path: string): Promise<Presence>;
+  /** pathPresence as a boolean; throws ProbeUnknownError on an unknown answer. */
   pathExists(path: string): Promise<boolean>;
-  /** Whether the IPAM store holds the IP; undefined where the store cannot be seen. */
+  /**
+   * Whether the IPAM store holds the IP; undefined where the provider has no store to look in.
+   * absent only when the IP's entry is missing from a store directory that is itself there: a
+   * wrong or missing store path is unknown, not "released".
+   */
+  ipPresence(ip: string): Promise<Presence | undefined>;
+  /** ipPresence as a boolean (undefined where no store is known); throws ProbeUnknownError on unknown. */
   ipAllocated(ip: string): Promise<boolean | undefined>;
+  /** The runtime's shim processes on the node, from their command lines; unknown when they cannot be listed. */
+  shims(): Promise<RuntimeShim[] | { unknown: string }>;
   /** The host link with this ifindex (a pod's veth peer), if it exists. */
   link(ifindex: number): Promise<HostLink | undefined>;
   /** Sends a signal to a process on the node (a suite's deliberate SIGKILL of a container or pause). */

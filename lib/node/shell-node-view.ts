@@ -10,6 +10,8 @@ import { parseNamespaceLinks } from '../linux/ns-links.ts';
 import type { ContainerFacts, HostLink, ImageFacts, NamespaceIds, NodeView, SandboxFacts } from './node-view.ts';
 import { parseIpLinkJson } from '../linux/ip-link.ts';
 import { hasExited, parseProcStat } from '../linux/proc-stat.ts';
+import { isUnknown, presenceOfResult, presentOrThrow, shellSaid, type Presence } from './presence.ts';
+import { parseShimsFromPs, PS_SHIMS_ARGV, type RuntimeShim } from './runtime-shims.ts';
 import { posix } from 'node:path';
 
 const NAMESPACE_KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;
@@ -53,10 +55,34 @@ export class ShellNodeView implements NodeView {
     return parseNamespaceLinks(await runChecked(this.shell, ['readlink', ...paths]));
   }
 
-  async processAlive(pid: number): Promise<boolean> {
+  async processPresence(pid: number, startTicks?: string): Promise<Presence> {
+    // cat of /proc/<pid>/stat: exit 1 with ENOENT (or ESRCH, the process went while read) is the
+    // clear "no such process"; a zombie has exited too. LocalShell answers this without a process.
+    const argv = ['cat', `/proc/${pid}/stat`];
+    const result = await this.shell.run(argv);
+    const presence = presenceOfResult(this.command(argv), result);
+    if (presence !== 'present') return presence;
+    try {
+      const stat = parseProcStat(result.stdout);
+      // Another process under a reused pid is not the one watched: that one is gone.
+      return hasExited(stat) || (startTicks !== undefined && stat.startTicks !== startTicks) ? 'absent' : 'present';
+    } catch (error) {
+      return { unknown: `${this.command(argv)} printed no stat line: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  async processStart(pid: number): Promise<string | undefined> {
     const result = await this.shell.run(['cat', `/proc/${pid}/stat`]);
-    if (result.exitCode !== 0) return false;
-    return !hasExited(parseProcStat(result.stdout));
+    if (result.exitCode !== 0) return undefined;
+    try {
+      return parseProcStat(result.stdout).startTicks || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async processAlive(pid: number): Promise<boolean> {
+    return presentOrThrow(`process ${pid}`, await this.processPresence(pid));
   }
 
   async processCommand(pid: number): Promise<string | undefined> {
@@ -65,14 +91,52 @@ export class ShellNodeView implements NodeView {
     return result.stdout.split('\0').filter(Boolean).join(' ');
   }
 
+  async pathPresence(path: string): Promise<Presence> {
+    // stat, not test -e: test says nothing of why it failed, so a timeout read as "gone".
+    const argv = ['stat', '-L', '-c', '%i', path];
+    return presenceOfResult(this.command(argv), await this.shell.run(argv));
+  }
+
   async pathExists(path: string): Promise<boolean> {
-    return (await this.shell.run(['test', '-e', path])).exitCode === 0;
+    return presentOrThrow(path, await this.pathPresence(path));
+  }
+
+  async ipPresence(ip: string): Promise<Presence | undefined> {
+    if (this.ipamDirs.length === 0) return undefined;
+    const unknowns: string[] = [];
+    const missingStores: string[] = [];
+    for (const dir of this.ipamDirs) {
+      const entry = await this.pathPresence(`${dir}/${ip}`);
+      if (entry === 'present') return 'present';
+      if (isUnknown(entry)) {
+        unknowns.push(entry.unknown);
+        continue;
+      }
+      // The IP's file is also missing from a directory that does not exist: the directory itself
+      // must be there, or a wrong store path reads every IP as released.
+      const store = await this.pathPresence(dir);
+      if (store === 'absent') missingStores.push(dir);
+      else if (isUnknown(store)) unknowns.push(store.unknown);
+    }
+    if (unknowns.length > 0) return { unknown: unknowns.join('; ') };
+    if (missingStores.length === this.ipamDirs.length) return { unknown: `no IPAM store on the node: ${missingStores.join(', ')} does not exist (a wrong store path cannot tell a released IP)` };
+    return 'absent';
   }
 
   async ipAllocated(ip: string): Promise<boolean | undefined> {
-    if (this.ipamDirs.length === 0) return undefined;
-    for (const dir of this.ipamDirs) if (await this.pathExists(`${dir}/${ip}`)) return true;
-    return false;
+    const presence = await this.ipPresence(ip);
+    return presence === undefined ? undefined : presentOrThrow(`IP ${ip} in the IPAM store`, presence);
+  }
+
+  async shims(): Promise<RuntimeShim[] | { unknown: string }> {
+    const result = await this.shell.run(PS_SHIMS_ARGV);
+    if (result.exitCode !== 0) return { unknown: shellSaid(this.command(PS_SHIMS_ARGV), result) };
+    return parseShimsFromPs(result.stdout);
+  }
+
+  /** How a person would run argv on this node, for what the evidence says the shell answered. */
+  private command(argv: string[]): string {
+    return `${this.shell.describe ? this.shell.describe + ' ' : ''}${argv.join(' ')}`;
   }
 
   async link(ifindex: number): Promise<HostLink | undefined> {

@@ -49,11 +49,13 @@ export class CriPodDriver implements PodDriver {
   private readonly pods = new Map<string, PodState>();
   /** The driver makes the sandbox calls itself, so their answers can be checked (suite 120). */
   readonly sandboxCalls: SandboxCalls;
+  /** Every sandbox this driver made, kept after its pod is deleted: the leak check looks for their shims. */
+  private readonly seenSandboxIds = new Set<string>();
 
   constructor(client: CriClient, options: CriPodDriverOptions) {
     this.client = client;
     this.options = options;
-    this.sandboxCalls = new CriSandboxCalls(client, options);
+    this.sandboxCalls = new CriSandboxCalls(client, options, (sandboxId) => this.seenSandboxIds.add(sandboxId));
   }
 
   private state(pod: PodRef): PodState {
@@ -120,6 +122,7 @@ export class CriPodDriver implements PodDriver {
     });
     if (this.options.logRootIsLocal) await mkdir(sandboxConfig.logDirectory, { recursive: true, mode: 0o700 });
     const sandboxId = await this.client.runPodSandbox(sandboxConfig);
+    this.seenSandboxIds.add(sandboxId);
     const state: PodState = { undo, sandboxConfig, identity, containers: new Map() };
     this.pods.set(uid, state);
     const pod: PodRef = {
@@ -222,5 +225,9 @@ export class CriPodDriver implements PodDriver {
   async deleteAll(): Promise<void> {
     await this.removeSandboxes({ [LABEL_RUN]: this.options.runId });
     this.pods.clear();
+  }
+
+  sandboxIds(): string[] {
+    return [...this.seenSandboxIds];
   }
 }

@@ -29,10 +29,13 @@ export class CriSandboxCalls implements SandboxCalls {
   private readonly client: CriClient;
   private readonly options: BareSandboxOptions;
   private readonly undos = new Map<string, UndoHandle>();
+  /** Told every sandbox id made here, so the run's leak check looks for their shims too. */
+  private readonly made: (sandboxId: string) => void;
 
-  constructor(client: CriClient, options: BareSandboxOptions) {
+  constructor(client: CriClient, options: BareSandboxOptions, made: (sandboxId: string) => void = () => undefined) {
     this.client = client;
     this.options = options;
+    this.made = made;
   }
 
   async run(name: string): Promise<BareSandbox> {
@@ -57,6 +60,7 @@ export class CriSandboxCalls implements SandboxCalls {
     this.undos.set(uid, undo);
     if (this.options.logRootIsLocal) await mkdir(logDirectory, { recursive: true, mode: 0o700 });
     const id = await this.client.runPodSandbox(config);
+    this.made(id);
     return { id, name, uid };
   }
 

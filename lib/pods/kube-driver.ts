@@ -49,6 +49,8 @@ const DEFAULT_CREATE_TIMEOUT_MS = 180_000;
 export class KubePodDriver implements PodDriver, ApiStatusSource {
   private readonly options: KubePodDriverOptions;
   private readonly undos = new Map<string, UndoHandle>();
+  /** Every sandbox of this driver's pods seen (a kubelet replaces one whose pause died): for the leak check. */
+  private readonly seenSandboxIds = new Set<string>();
 
   constructor(options: KubePodDriverOptions) {
     this.options = options;
@@ -116,6 +118,7 @@ export class KubePodDriver implements PodDriver, ApiStatusSource {
       if (!(error instanceof WaitTimeoutError)) throw error;
       throw new Error(`${error.message}: the kubelet runs the pod, but the runtime read there does not show its sandbox (is it the kubelet's runtime? check --cri-endpoint)`);
     }
+    this.seenSandboxIds.add(sandbox);
     return { name, namespace: this.options.namespace, uid, sandboxId: sandbox, containers, manifest, createdAtMs, readyAtMs };
   }
 
@@ -149,7 +152,13 @@ export class KubePodDriver implements PodDriver, ApiStatusSource {
   async currentSandboxId(pod: PodRef): Promise<string | undefined> {
     const current = await readPod(this.api, pod.namespace, pod.name);
     const ids = (current?.status?.containerStatuses ?? []).map((status) => runtimeContainerId(status.containerID)).filter(Boolean);
-    return (await this.options.sandboxes.currentSandbox(pod.uid, ids))?.id;
+    const id = (await this.options.sandboxes.currentSandbox(pod.uid, ids))?.id;
+    if (id) this.seenSandboxIds.add(id);
+    return id;
+  }
+
+  sandboxIds(): string[] {
+    return [...this.seenSandboxIds];
   }
 
   /** returnedAtMs and objectGoneAtMs are the same moment: delete() waits for the object to be gone. */

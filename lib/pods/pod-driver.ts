@@ -78,6 +78,11 @@ export interface PodDriver {
    * where a kubelet makes them (kube drivers): there they are the kubelet's, not the harness's.
    */
   sandboxCalls?: SandboxCalls;
+  /**
+   * Every sandbox id of this driver's pods it has seen (made, or found after a kubelet replaced
+   * one): the run's leak check looks for a runtime shim still serving any of them.
+   */
+  sandboxIds(): string[];
 }
 
 /** A sandbox without containers, made as critest makes its own. */

@@ -4,7 +4,6 @@
  * The same finder serves the leak check at the end of a run and the clean-up of a killed run's
  * leftovers, so "ours" means one thing everywhere and nothing else is ever touched.
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile, readlink, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -14,6 +13,7 @@ import { hasExited, readProcStat } from '../linux/proc-stat.ts';
 import { parseIpLinkJson } from '../linux/ip-link.ts';
 import { errnoCode } from '../linux/errno.ts';
 import { removeIfEmpty } from '../cleanup/created-dirs.ts';
+import { argValue, shimSocketOf } from '../node/runtime-shims.ts';
 
 /** A containerd shim process of this run: found by `-address <the run's socket>` on its command line. */
 export interface RunShim {
@@ -75,22 +75,8 @@ async function readText(file: string): Promise<string | undefined> {
   }
 }
 
-/** The value after `flag` in argv (`-id X` or `--id X` or `-id=X`). */
-function argValue(argv: string[], flag: string): string | undefined {
-  for (const [i, arg] of argv.entries()) {
-    if (arg === `-${flag}` || arg === `--${flag}`) return argv[i + 1];
-    if (arg.startsWith(`-${flag}=`) || arg.startsWith(`--${flag}=`)) return arg.slice(arg.indexOf('=') + 1);
-  }
-  return undefined;
-}
-
-/**
- * The socket a shim listens on, from what it was started with: containerd's shim SocketAddress,
- * sha256("<grpc address>/<namespace>/<id>") under /run/containerd/s, unchanged from 1.6 to 2.1.
- */
-export function shimSocketOf(address: string, namespace: string, id: string): string {
-  return path.join(SHIM_SOCKET_DIR, createHash('sha256').update(path.join(address, namespace, id)).digest('hex'));
-}
+/** Where the shim socket formula and the argv reading live (one copy for every provider's shim finder). */
+export { shimSocketOf };
 
 /**
  * A shim of the containerd at `socket`, from its argv: `containerd-shim-runc-v2 -namespace k8s.io

@@ -5,7 +5,8 @@
  * after (`crictl version`) becomes the upgrade's FROM and TO in the report.
  */
 import type { NodeShell } from '../node/node-shell.ts';
-import type { RuntimeShim, RuntimeUpgradeResult } from '../target.ts';
+import type { RuntimeUpgradeResult } from '../target.ts';
+import { parseShimsFromPs, shimsThrough } from '../node/runtime-shims.ts';
 import { pollUntil } from '../wait.ts';
 
 const UPGRADE_TIMEOUT_MS = 15 * 60_000;
@@ -42,24 +43,8 @@ export async function runOperatorUpgrade(spec: OperatorUpgrade): Promise<Runtime
   return { from: runtimeVersionLine(before.stdout), to: runtimeVersionLine(after), downMs: Date.now() - t0, command: spec.command, output };
 }
 
-/**
- * The runtime's shims on the node, from `ps -e -o pid=,args=` (procps): containerd-shim*
- * processes with the -id each was started with. A shim of the old runtime keeps running from its
- * old binary (microk8s: /snap/microk8s/<old revision>/bin/...), which the args show.
- */
-export function parseShimsFromPs(output: string): RuntimeShim[] {
-  const shims: RuntimeShim[] = [];
-  for (const line of output.split('\n')) {
-    const match = /^\s*(\d+)\s+(\S*containerd-shim\S*)\s+(.*)$/.exec(line);
-    if (!match) continue;
-    const id = /(?:^|\s)-id\s+(\S+)/.exec(match[3]!)?.[1];
-    if (id) shims.push({ pid: Number(match[1]), sandboxId: id, binary: match[2]! });
-  }
-  return shims;
-}
+/** Kept here for the upgrade's callers; the parser is the node layer's (one for every provider). */
+export { parseShimsFromPs };
 
-export async function shimsOnNode(shell: NodeShell): Promise<RuntimeShim[]> {
-  const result = await shell.run(['ps', '-e', '-o', 'pid=,args='], { timeoutMs: 30_000 });
-  if (result.exitCode !== 0) throw new Error(`ps on the node exited ${result.exitCode}: ${result.stderr.trim()}`);
-  return parseShimsFromPs(result.stdout);
-}
+/** The runtime's shims on a node, from ps through its shell (lib/node/runtime-shims.ts). */
+export const shimsOnNode = shimsThrough;

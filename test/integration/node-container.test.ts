@@ -84,10 +84,13 @@ describe('a node in a container on a private Docker engine (docker exec and test
       expect(target.info.details['ipamDirs']).to.equal('/var/lib/cni/networks/pc-node');
       expect(target.info.sandboxImage).to.equal('localhost/pause-conformance/pause:catatonit');
       // Pids, netns paths and veths as the node sees them: its pid namespace, its /var/run/netns, its bridge.
-      const teardown = checks.find((check) => /all gone after delete/.test(check.title))!.evidence['before'] as { pausePid: number; netnsPath: string; veth: { master?: string }; ipAllocated: boolean };
+      const teardown = checks.find((check) => /all gone after delete/.test(check.title))!.evidence['before'] as { pausePid: number; netnsPath: string; veth: { master?: string }; controls: Record<string, Record<string, { before: string }[]>> };
       expect(teardown.netnsPath).to.match(/^\/var\/run\/netns\/cni-/);
       expect(teardown.veth.master).to.equal('pcnode0');
-      expect(teardown.ipAllocated).to.equal(true);
+      // Seen allocated in the node's store before the delete (the positive control), and its shim there.
+      const controls = Object.values(teardown.controls)[0]!;
+      expect(controls['ipReleased']!.map((control) => control.before)).to.deep.equal(['present']);
+      expect(controls['shimGone']!.map((control) => control.before)).to.deep.equal(['present', 'present']);
       const firstCheck = checks[0]!;
       figures[`${shellKind}FirstCheckMs`] = firstCheck.durationMs;
       const counted = /node shell \(.*\): (\d+) commands, (\d+) ms in all, (\d+) ms each on average/.exec(run.output);

@@ -7,7 +7,8 @@
  *
  * Known verdicts (research containerd-2.1 FINDINGS.md §5, issue 9 §2, §6):
  * - containerd 2.1.9 leaves the shim of a sandbox whose pause was SIGKILLed (the pause-dies suite)
- *   running after RemovePodSandbox (containerd/containerd#10421): the run's leak check names it.
+ *   running after RemovePodSandbox (containerd/containerd#10421; every try on this machine): the
+ *   pause-dies delete check fails naming the shim (shimGone), and the run's leak check names it.
  * - containerd 1.6.20 answers NOT_FOUND to StopPodSandbox of a sandbox id it never made (the
  *   idempotence suite, 120; the CRI says it must succeed; containerd/containerd#10520, fixed in
  *   1.6.35, 1.7.21 and 2.0.0): that one check fails, exit 1; no leak. 1.7.24: every check passes,
@@ -38,6 +39,9 @@ interface KnownVerdict {
 
 const SHIM_LEFT_BY_RUNTIME = /^shim pid \d+ of sandbox ([0-9a-f]{64}) \(namespace k8s\.io, socket \/run\/containerd\/s\/[0-9a-f]{64}, \S+\/containerd-shim-runc-v2\): left running after its sandbox was removed and containerd stopped; ended by the clean-up \(SIGTERM\)$/;
 
+/** The pause-dies delete check on a runtime that leaves the killed sandbox's shim (gone-watch.ts's message). */
+export const SHIM_LEFT_AFTER_DELETE = /^the pause process dies the pod with a dead pause still deletes cleanly: no pause, app process, netns, veth, IP or runtime shim left: shimGone: shim pid (\d+) of sandbox ([0-9a-f]{64}) \(socket \/run\/containerd\/s\/[0-9a-f]{64}\), shim socket \/run\/containerd\/s\/[0-9a-f]{64} still there \d+ ms after the delete call, \d+ ms after the rest of the sandbox was gone \(waited 10000 ms for it\)$/;
+
 const RUNC = /^runc 1\.1\.5/;
 
 /** containerd 1.6.20's answer, measured (fixtures/reports/idempotence-containerd-1.6.json). */
@@ -50,7 +54,7 @@ export const KNOWN_VERDICTS: KnownVerdict[] = [
   { runtime: 'containerd@1.6', args: ['--runtime', 'containerd@1.6'], exitCode: 1, failing: [STOP_UNKNOWN_NOT_FOUND], leaks: [], oci: RUNC },
   // Debian trixie's 1.7.24 runs on bookworm's libc; measured clean (the 1.6 -> 1.7 upgrade is the documented path).
   { runtime: 'containerd@1.7', args: ['--runtime', 'containerd@1.7'], exitCode: 0, failing: [], leaks: [], oci: RUNC },
-  { runtime: 'containerd@2.1', args: ['--runtime', 'containerd@2.1'], exitCode: 1, failing: [], leaks: [SHIM_LEFT_BY_RUNTIME], oci: RUNC },
+  { runtime: 'containerd@2.1', args: ['--runtime', 'containerd@2.1'], exitCode: 1, failing: [SHIM_LEFT_AFTER_DELETE], leaks: [SHIM_LEFT_BY_RUNTIME], oci: RUNC },
   // A real incompatibility, not this machine's: crun 1.8.1 accepts only ociVersion strings with
   // "1.0"; containerd 2.1 writes "1.2.1". The spec is not rewritten: every pod fails with crun's message.
   {
@@ -104,6 +108,9 @@ describe('the embedded suites on each containerd, with the verdict each earns', 
         // The leaked shim is the one of the sandbox whose pause the pause-dies suite killed.
         const pauseDies = target.checks.filter((check) => check.suite === 'the pause process dies').map((check) => JSON.stringify(check.evidence));
         expect(pauseDies.some((evidence) => evidence.includes(sandbox)), `sandbox ${sandbox} is the pause-dies pod's`).to.equal(true);
+        // The check that caused it named the same shim.
+        const named = failed.map((line) => SHIM_LEFT_AFTER_DELETE.exec(line)).find(Boolean);
+        if (named) expect([named[1], named[2]], 'the shim the pause-dies check named').to.deep.equal([/^shim pid (\d+)/.exec(leak)![1], sandbox]);
       }
       expect(result.exitCode, `exit code; ${context}`).to.equal(known.exitCode);
       expect(result.stdout).to.match(/^conformance: \d+ passed, \d+ failed/m);

@@ -3,7 +3,9 @@
  * path really has asserted (research containerd-2.1 FINDINGS.md §6):
  * - containerd 1.6 -> 2.1 keeps every witness (same pause, netns, IP, pids; exec; a new
  *   container attempt; the breakage step; a full teardown by 2.1); the run still exits 1, because
- *   2.1 leaks the shim of the after part's pause-dies sandbox (containerd/containerd#10421).
+ *   2.1 leaks the shim of the after part's pause-dies sandbox (containerd/containerd#10421): the
+ *   pause-dies delete check, passed before on 1.6, fails after on 2.1 naming that shim (the one
+ *   regression), and the leak check names it too.
  * - the rollback 2.1 -> 1.6 keeps none: 1.6 cannot talk to 2.1's v3 shims, so pause and the
  *   containers are gone, and 2.1's shims stay orphaned after 1.6 removed the sandboxes; the
  *   checks fail with exactly that evidence, the run ends every orphaned shim and names it.
@@ -62,7 +64,7 @@ async function expectOneReport(outcome: Outcome): Promise<void> {
 describe('pause-conformance upgrade on the embedded node', function () {
   this.timeout(20 * 60_000);
 
-  it('containerd 1.6 -> 2.1 keeps every witness; the exit is 1 only for the shim 2.1 leaks after a pause dies', async function () {
+  it('containerd 1.6 -> 2.1 keeps every witness; the exit is 1 only for the shim 2.1 leaks after a pause dies, a regression of the pause-dies delete check', async function () {
     const outcome = await upgrade(['--from', 'containerd@1.6', '--to', 'containerd@2.1']);
     const { report, upgradeChecks } = outcome;
     const failed = upgradeChecks.filter((check) => check.status === 'failed').map((check) => `${check.title}: ${check.error}`);
@@ -79,7 +81,10 @@ describe('pause-conformance upgrade on the embedded node', function () {
     expect(report.upgrade.path.verdict).to.equal('not documented');
     expect(report.upgrade.runtimeBefore).to.match(/^containerd@1\.6 \(containerd 1\.6\.\S+, config version 2\), runc 1\.1\.5\S*$/);
     expect(report.upgrade.runtimeAfter).to.match(/^containerd@2\.1 \(containerd 2\.1\.\S+, config version 3\), runc 1\.1\.5\S*$/);
-    expect(report.upgrade.diff?.regressions, 'regressions').to.deep.equal([]);
+    const regressions = report.upgrade.diff?.regressions ?? [];
+    expect(regressions.map((r) => [r.fullTitle, r.before, r.after]), 'regressions').to.deep.equal([
+      ['the pause process dies the pod with a dead pause still deletes cleanly: no pause, app process, netns, veth, IP or runtime shim left', 'passed', 'failed'],
+    ]);
     expect(report.upgrade.diff?.targets[0]?.info.map((change) => change.path)).to.include.members(['runtimeVersion', 'runtimeConfigVersion']);
     // The upgrade fixes 1.6.20's StopPodSandbox NOT_FOUND, and the diff says so.
     const fixed = report.upgrade.diff?.targets[0]?.checks.filter((check) => check.change === 'fixed').map((check) => check.fullTitle) ?? [];
@@ -89,7 +94,9 @@ describe('pause-conformance upgrade on the embedded node', function () {
     expect(leak?.[3], 'the leaked shim is 2.1\'s').to.match(SHIM_21);
     const after = report.targets.find((target) => target.phase === 'after')!;
     expect(after.checks.filter((check) => check.suite === 'the pause process dies').some((check) => JSON.stringify(check.evidence).includes(leak![2]!)), 'the leak is the after part\'s pause-dies sandbox').to.equal(true);
-    expect(report.upgrade.verdict).to.deep.include({ upgradeChecksFailed: 0, regressions: 0, leaks: 1, exitCode: 1 });
+    const deleteCheck = after.checks.find((check) => check.title.startsWith('the pod with a dead pause still deletes cleanly'))!;
+    expect(deleteCheck.error, 'the after part\'s delete check names the leaked shim').to.match(new RegExp(`^shimGone: shim pid ${leak![1]} of sandbox ${leak![2]} `));
+    expect(report.upgrade.verdict).to.deep.include({ upgradeChecksFailed: 0, regressions: 1, leaks: 1, exitCode: 1 });
     expect(outcome.result.exitCode).to.equal(1);
     await expectOneReport(outcome);
   });

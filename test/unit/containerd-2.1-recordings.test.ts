@@ -64,6 +64,8 @@ describe('containerd 2.1.9 outputs, read by the harness\'s parsers', function ()
 
   it('shims on a node from ps, each with its sandbox id and binary', function () {
     const ps = `    1 /sbin/init\n 1993 /var/cache/x/containerd-shim-runc-v2 -namespace k8s.io -id ${SANDBOX} -address /run/containerd/containerd.sock\n 2031 /pause -P\n`;
-    expect(parseShimsFromPs(ps)).to.deep.equal([{ pid: 1993, sandboxId: SANDBOX, binary: '/var/cache/x/containerd-shim-runc-v2' }]);
+    // The socket follows from -address and -namespace: a leaked shim is named with where it listens.
+    const socket = shimSocketOf('/run/containerd/containerd.sock', 'k8s.io', SANDBOX);
+    expect(parseShimsFromPs(ps)).to.deep.equal([{ pid: 1993, sandboxId: SANDBOX, binary: '/var/cache/x/containerd-shim-runc-v2', socket }]);
   });
 });

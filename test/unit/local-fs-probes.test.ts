@@ -52,6 +52,17 @@ describe('LocalShell probes without a process (same answers as coreutils)', func
     }
   });
 
+  it('stat -L -c %i PATH: the inode, or the reason it is not there (ENOENT vs ENOTDIR)', async function () {
+    for (const name of ['newline', 'subdir', 'link', 'dangling', 'missing', 'newline/below-a-file']) {
+      const argv = ['stat', '-L', '-c', '%i', at(name)];
+      expect(await runLocalProbe(argv), name).to.deep.equal(await real(argv));
+    }
+    for (const file of ['/proc/999999999', `/proc/${process.pid}/ns/net`]) {
+      const argv = ['stat', '-L', '-c', '%i', file];
+      expect(await runLocalProbe(argv), file).to.deep.equal(await real(argv));
+    }
+  });
+
   it('readlink PATH...: the links it can read, silent about the rest, exit 1 if any failed', async function () {
     const cases = [
       [at('link')],
@@ -67,7 +78,7 @@ describe('LocalShell probes without a process (same answers as coreutils)', func
   });
 
   it('leaves every other command and form to a real process', async function () {
-    for (const argv of [['cat', '-A', at('newline')], ['cat', at('newline'), at('none')], ['cat', 'relative'], ['test', '-d', dir], ['readlink', '-f', at('link')], ['ip', '-j', 'link', 'show']]) {
+    for (const argv of [['cat', '-A', at('newline')], ['cat', at('newline'), at('none')], ['cat', 'relative'], ['test', '-d', dir], ['stat', '-c', '%i', dir], ['stat', '-L', '-c', '%n', dir], ['readlink', '-f', at('link')], ['ip', '-j', 'link', 'show']]) {
       expect(await runLocalProbe(argv), argv.join(' ')).to.equal(undefined);
     }
   });

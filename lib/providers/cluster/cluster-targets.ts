@@ -79,9 +79,9 @@ export async function startClusterTargets(context: ClusterContext, access: Clust
   }
   if (nodes.length === 0 && inconclusive[0]) throw inconclusive[0];
   const nodeLeaks: string[] = [];
-  awaitSandboxesStopped(context.undo, context.runId, namespace, nodes, nodeLeaks);
-  await makeRunNamespace(context, api, namespace);
   const targets: Target[] = [];
+  awaitSandboxesStopped(context.undo, context.runId, namespace, nodes, nodeLeaks, () => targets.flatMap((target) => target.pods.sandboxIds()));
+  await makeRunNamespace(context, api, namespace);
   for (const node of nodes) targets.push(await nodeTarget(context, api, access, namespace, node));
   markDifferingNodes(targets, context.say);
   if (inconclusive.length > 0) {

@@ -11,6 +11,8 @@ import { CriClient, socketPath } from '../../cri/client.ts';
 import { EnvironmentError, UsageError } from '../../errors.ts';
 import { ipamStoresFromStatusInfo } from '../../node/cni-info.ts';
 import { CriInspector } from '../../node/cri-inspector.ts';
+import { shimsThrough } from '../../node/runtime-shims.ts';
+import { leakedShims } from '../../report/shim-leaks.ts';
 import { ShellNodeView } from '../../node/shell-node-view.ts';
 import { CriPodDriver } from '../../pods/cri-driver.ts';
 import type { Target } from '../../target.ts';
@@ -156,7 +158,10 @@ export const criProvider = defineProvider({
           const sandboxes = await checker.listPodSandbox({ labelSelector: { [LABEL_RUN]: context.runId } });
           const containers = await checker.listContainers({ labelSelector: { [LABEL_RUN]: context.runId } });
           const logDirs = await readdir(POD_LOG_ROOT).then((names) => names, () => undefined);
+          // A runtime shim still serving one of the run's removed sandboxes (containerd#10421).
+          const shims = await leakedShims(() => shimsThrough(new LocalShell()), new Set(pods.sandboxIds()), 'on this machine');
           return [
+            ...shims,
             ...sandboxes.map((sandbox) => `sandbox ${sandbox.id} (${sandbox.metadata.name}) still on ${endpoint}`),
             ...containers.map((container) => `container ${container.id} (${container.metadata.name}) still on ${endpoint}`),
             ...(logDirs ?? []).filter((name) => name.startsWith(`${namespace}_`)).map((name) => `pod log directory ${POD_LOG_ROOT}/${name}`),

@@ -1,0 +1,97 @@
+/**
+ * Watches a GonePlan's conditions from the delete call on, and times each (watchFirstSeen). The
+ * runtime's shim gets a bound of its own: it must be gone within `shimGraceMs` of the rest of the
+ * sandbox being gone (containerd/containerd#10421 leaves it running for minutes, in about 30% of
+ * tries upstream and every try here on 2.1.9), so a leak fails in seconds, not at the long
+ * teardown deadline. Whatever fails, the evidence says what was left and how long was waited.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { WaitTimeoutError } from '../wait.ts';
+import type { Evidence } from './evidence.ts';
+import { watchFirstSeen, type FirstSeen } from './first-seen.ts';
+import { notCheckedLine, type GoneCondition, type GonePlan } from './sandbox-gone.ts';
+
+export const SHIM_GRACE_MS = 10_000;
+
+export interface GoneWatchOptions {
+  /** Bound for everything but the shim, from the delete call (a kubelet may take tens of seconds). */
+  timeoutMs: number;
+  /** Bound for the shim, from the moment the rest was seen gone. */
+  shimGraceMs?: number;
+  intervalMs?: number;
+}
+
+/** The check fails with this: what is left (the shim's pid and socket), and how long it was waited for. */
+export class LeftAfterDeleteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeftAfterDeleteError';
+  }
+}
+
+/**
+ * Watches from `startMs` (the delete call, made by the caller after this starts). Writes
+ * ev.gone = { timings, notChecked, waitedMs, left } whether it passes or fails, then returns the
+ * timings or throws LeftAfterDeleteError / the probe's ProbeUnknownError.
+ */
+export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, options: GoneWatchOptions): Promise<FirstSeen> {
+  const grace = options.shimGraceMs ?? SHIM_GRACE_MS;
+  const interval = options.intervalMs ?? 5;
+  const { shimGone, ...others } = plan.conditions;
+  const record: Evidence = { notChecked: { ...plan.notChecked }, shimGraceMs: grace };
+  ev['gone'] = record;
+  let othersDoneAt: number | undefined;
+  let stopped = false;
+  const shimWatch = async (): Promise<number | undefined> => {
+    if (!shimGone) return undefined;
+    for (;;) {
+      if (await shimGone()) return Date.now() - startMs;
+      const now = Date.now();
+      if (stopped) return undefined;
+      if ((othersDoneAt !== undefined && now - othersDoneAt >= grace) || now - startMs >= options.timeoutMs + grace) {
+        const waitedMs = now - startMs;
+        const afterRest = othersDoneAt === undefined ? '' : `, ${now - othersDoneAt} ms after the rest of the sandbox was gone`;
+        record['waitedMs'] = waitedMs;
+        record['left'] = { shimGone: plan.left().shimGone ?? [] };
+        throw new LeftAfterDeleteError(`shimGone: ${(plan.left().shimGone ?? []).join(', ')} still there ${waitedMs} ms after the delete call${afterRest} (waited ${grace} ms for it)`);
+      }
+      await delay(interval);
+    }
+  };
+  const shim = shimWatch();
+  // Rejections are handled below; this keeps one that lands first from being reported unhandled.
+  shim.catch(() => undefined);
+  let seen: FirstSeen;
+  try {
+    seen = await watchFirstSeen(others as Record<string, () => Promise<boolean>>, startMs, { timeoutMs: options.timeoutMs, intervalMs: interval });
+    othersDoneAt = Date.now();
+  } catch (error) {
+    stopped = true;
+    record['waitedMs'] = Date.now() - startMs;
+    const left = plan.left();
+    const pending = error instanceof WaitTimeoutError ? error.awaited.split(', ') : [];
+    record['left'] = Object.fromEntries(pending.map((name) => [name, left[name as GoneCondition] ?? []]));
+    if (error instanceof WaitTimeoutError) {
+      throw new LeftAfterDeleteError(`${pending.map((name) => `${name}: ${(left[name as GoneCondition] ?? []).join(', ') || 'not seen'}`).join('; ')} still there ${options.timeoutMs} ms after the delete call (${error.lastSeen})`);
+    }
+    throw error;
+  }
+  let shimSeen: number | undefined;
+  try {
+    shimSeen = await shim;
+  } catch (error) {
+    // A shim probe with no clear answer: the evidence still says how long was waited.
+    record['waitedMs'] ??= Date.now() - startMs;
+    record['timings'] = { ...seen };
+    throw error;
+  }
+  if (shimSeen !== undefined) seen['shimGone'] = shimSeen;
+  record['timings'] = { ...seen };
+  record['waitedMs'] = Date.now() - startMs;
+  return seen;
+}
+
+/** "pauseGone +12 ms, netnsGone +30 ms, ...; not checked: ..." for a check's summary line. */
+export function goneLine(seen: FirstSeen, plan: GonePlan): string {
+  return `${Object.entries(seen).sort((a, b) => a[1] - b[1]).map(([name, ms]) => `${name} +${ms} ms`).join(', ')}${notCheckedLine(plan.notChecked)}`;
+}

@@ -1,0 +1,199 @@
+/**
+ * What "the sandbox is gone" means, for every check that deletes a pod (teardown, pause-dies,
+ * kubelet-restarts, churn): the pause process, the containers' processes, READY, the netns bind
+ * mount, the host veth, the IP in the IPAM store, and the runtime's shim (the process whose
+ * command line carries `-id <sandbox id>`, and its socket under /run/containerd/s).
+ *
+ * Before the delete each thing is looked at (a positive control): a wrong path, pid or IP would
+ * otherwise be "gone" at +0 ms. A thing that cannot be looked at on this target is recorded as
+ * "not checked: why" and left out of the conditions, never dropped silently. A probe with no clear
+ * answer (timeout, stopped node) fails the check with what the shell said (lib/node/presence.ts).
+ */
+import type { NodeView } from '../node/node-view.ts';
+import { describePresence, presentOrThrow, type Presence } from '../node/presence.ts';
+import { describeRuntimeShim, type RuntimeShim } from '../node/runtime-shims.ts';
+import type { TargetCapabilities } from '../target.ts';
+import type { Evidence } from './evidence.ts';
+
+export const GONE_CONDITIONS = ['pauseGone', 'containersGone', 'sandboxNotReady', 'netnsGone', 'vethGone', 'ipReleased', 'shimGone'] as const;
+export type GoneCondition = (typeof GONE_CONDITIONS)[number];
+
+/** One sandbox the delete must remove, as the check saw it while it ran. */
+export interface SandboxToRemove {
+  sandboxId: string;
+  pausePid?: number;
+  /** Processes of the pod's containers. */
+  containerPids: number[];
+  netnsPath?: string;
+  ip?: string;
+  /** ifindex of the pod's host-side veth (eth0's iflink), where the check followed it. */
+  vethIndex?: number;
+  /**
+   * Things that are rightly not there before the delete, with why (the pause this suite killed):
+   * their positive control is recorded, not required; they are still watched after the delete.
+   */
+  notExpected?: Partial<Record<GoneCondition, string>>;
+}
+
+/** What is known of the node the checks run on, for what can be checked there. */
+export interface GoneTarget {
+  node: NodeView;
+  capabilities: TargetCapabilities;
+  /** The runtime's name ('containerd', 'cri-o'): only containerd has containerd shims to look for. */
+  runtimeName: string;
+}
+
+export interface GonePlan {
+  /** Per sandbox: each positive control's answer before the delete. */
+  before: Evidence;
+  /** Controls that did not hold: the check fails with these before deleting anything. */
+  controlFailures: string[];
+  /** condition -> why it is not checked on this target (in the evidence and the console line). */
+  notChecked: Partial<Record<GoneCondition, string>>;
+  /** The conditions to watch after the delete: each answers true once gone, throws on unknown. */
+  conditions: Partial<Record<GoneCondition, () => Promise<boolean>>>;
+  /** What each condition still saw at its last probe (for the failure message). */
+  left: () => Partial<Record<GoneCondition, string[]>>;
+  /** The shims found before the delete (pid, socket): named if they stay. */
+  shims: RuntimeShim[];
+}
+
+/** The ones still present among `items`; a probe with no clear answer throws (ProbeUnknownError). */
+async function stillPresent<T>(items: T[], what: (item: T) => string, probe: (item: T) => Promise<Presence>): Promise<string[]> {
+  const left: string[] = [];
+  for (const item of items) if (presentOrThrow(what(item), await probe(item))) left.push(what(item));
+  return left;
+}
+
+/** A shim is gone when its pid is, or that pid now runs something else (pid reuse), and its socket is gone. */
+async function shimLeft(node: NodeView, shim: RuntimeShim): Promise<string[]> {
+  const left: string[] = [];
+  if (presentOrThrow(`shim pid ${shim.pid}`, await node.processPresence(shim.pid))) {
+    const command = await node.processCommand(shim.pid);
+    if (command === undefined || command.includes(`-id ${shim.sandboxId}`)) left.push(describeRuntimeShim(shim));
+  }
+  if (shim.socket && presentOrThrow(`shim socket ${shim.socket}`, await node.pathPresence(shim.socket))) left.push(`shim socket ${shim.socket}`);
+  return left;
+}
+
+/**
+ * Looks at every sandbox before the delete and builds the conditions to watch after it. Reads
+ * only; the caller asserts `controlFailures` is empty, then deletes and watches (gone-watch.ts).
+ */
+export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRemove[]): Promise<GonePlan> {
+  const { node, capabilities } = target;
+  const before: Evidence = {};
+  const controlFailures: string[] = [];
+  const notChecked: Partial<Record<GoneCondition, string>> = {};
+  const control = (sandbox: SandboxToRemove, name: GoneCondition, what: string, presence: Presence | 'none'): void => {
+    const answer = presence === 'none' ? 'none' : describePresence(presence);
+    const why = sandbox.notExpected?.[name];
+    ((before[sandbox.sandboxId] as Evidence)[name] as Evidence[]).push({ what, before: answer, ...(why ? { notRequired: why } : {}) });
+    if (presence !== 'present' && !why) controlFailures.push(`before the delete, ${what} was ${answer} (sandbox ${sandbox.sandboxId.slice(0, 13)}): a gone check of it would pass at +0 ms`);
+  };
+
+  // Each watched pid with when it started, so a pid reused by another process (pid_max can be
+  // 32768, and churn makes hundreds) does not read as the watched process still there.
+  const starts = new Map<number, string | undefined>();
+  const processPresence = async (pid: number): Promise<Presence> => {
+    if (!starts.has(pid)) starts.set(pid, await node.processStart(pid));
+    return node.processPresence(pid, starts.get(pid));
+  };
+  const shimList = await node.shims();
+  const shims: RuntimeShim[] = [];
+  const pausePids: number[] = [];
+  const containerPids: number[] = [];
+  const netnsPaths: string[] = [];
+  const ips: string[] = [];
+  const vethIndexes: number[] = [];
+  for (const sandbox of sandboxes) {
+    before[sandbox.sandboxId] = Object.fromEntries(GONE_CONDITIONS.map((name) => [name, [] as Evidence[]]));
+    if (sandbox.pausePid) {
+      pausePids.push(sandbox.pausePid);
+      control(sandbox, 'pauseGone', `pause ${sandbox.pausePid}`, await processPresence(sandbox.pausePid));
+    } else control(sandbox, 'pauseGone', 'the pause pid', 'none');
+
+    containerPids.push(...sandbox.containerPids);
+    if (sandbox.containerPids.length === 0) control(sandbox, 'containersGone', 'the container pid list', 'none');
+    for (const pid of sandbox.containerPids) control(sandbox, 'containersGone', `container process ${pid}`, await processPresence(pid));
+
+    const state = (await node.sandbox(sandbox.sandboxId)).state;
+    control(sandbox, 'sandboxNotReady', `sandbox ${sandbox.sandboxId.slice(0, 13)} READY (${state})`, state === 'ready' ? 'present' : 'absent');
+
+    if (sandbox.netnsPath) {
+      netnsPaths.push(sandbox.netnsPath);
+      control(sandbox, 'netnsGone', `netns ${sandbox.netnsPath}`, await node.pathPresence(sandbox.netnsPath));
+    } else notChecked.netnsGone = `the runtime reports no netns path for sandbox ${sandbox.sandboxId.slice(0, 13)}`;
+
+    if (!capabilities.linksVisible) notChecked.vethGone = 'the node\'s links cannot be listed on this target';
+    else if (sandbox.vethIndex === undefined) notChecked.vethGone = 'the check did not follow the pod\'s veth (eth0\'s peer)';
+    else {
+      vethIndexes.push(sandbox.vethIndex);
+      const link = await node.link(sandbox.vethIndex);
+      control(sandbox, 'vethGone', `veth ifindex ${sandbox.vethIndex}${link ? ` (${link.name})` : ''}`, link ? 'present' : 'absent');
+    }
+
+    if (!capabilities.ipamVisible) notChecked.ipReleased = capabilities.ipamNotChecked ?? 'the provider sees no IPAM store on the node';
+    else if (!sandbox.ip) control(sandbox, 'ipReleased', 'the pod IP', 'none');
+    else {
+      ips.push(sandbox.ip);
+      control(sandbox, 'ipReleased', `IP ${sandbox.ip} in the IPAM store`, (await node.ipPresence(sandbox.ip)) ?? { unknown: 'no IPAM store known' });
+    }
+
+    if (!Array.isArray(shimList)) control(sandbox, 'shimGone', 'the runtime\'s shims', shimList);
+    else {
+      const mine = shimList.filter((shim) => shim.sandboxId === sandbox.sandboxId);
+      if (mine.length === 0 && !/containerd/i.test(target.runtimeName)) notChecked.shimGone = `the runtime ${target.runtimeName || '(unnamed)'} starts no containerd shim (none on the node has -id ${sandbox.sandboxId.slice(0, 13)})`;
+      else if (mine.length === 0) control(sandbox, 'shimGone', `a shim with -id ${sandbox.sandboxId.slice(0, 13)}`, 'absent');
+      for (const shim of mine) {
+        shims.push(shim);
+        control(sandbox, 'shimGone', describeRuntimeShim(shim), 'present');
+        if (shim.socket) control(sandbox, 'shimGone', `shim socket ${shim.socket}`, await node.pathPresence(shim.socket));
+      }
+    }
+  }
+
+  const left: Partial<Record<GoneCondition, string[]>> = {};
+  const watch = (name: GoneCondition, probe: () => Promise<string[]>): (() => Promise<boolean>) => async () => {
+    left[name] = await probe();
+    return left[name].length === 0;
+  };
+  const ids = sandboxes.map((s) => s.sandboxId);
+  const conditions: GonePlan['conditions'] = {
+    pauseGone: watch('pauseGone', () => stillPresent(pausePids, (pid) => `pause ${pid}`, processPresence)),
+    containersGone: watch('containersGone', async () => {
+      const running = await stillPresent(containerPids, (pid) => `container process ${pid}`, processPresence);
+      // The runtime's word too: a container it still calls running is not gone, whatever its pid.
+      for (const id of ids) for (const c of await node.containers(id)) if (c.state === 'running') running.push(`container ${c.name} ${c.id.slice(0, 13)} running`);
+      return running;
+    }),
+    sandboxNotReady: watch('sandboxNotReady', async () => {
+      const ready: string[] = [];
+      for (const id of ids) if ((await node.sandbox(id)).state === 'ready') ready.push(`sandbox ${id.slice(0, 13)} READY`);
+      return ready;
+    }),
+  };
+  if (!notChecked.netnsGone) conditions.netnsGone = watch('netnsGone', () => stillPresent(netnsPaths, (path) => `netns ${path}`, (path) => node.pathPresence(path)));
+  if (!notChecked.vethGone) {
+    conditions.vethGone = watch('vethGone', async () => {
+      const links: string[] = [];
+      for (const ifindex of vethIndexes) if ((await node.link(ifindex)) !== undefined) links.push(`veth ifindex ${ifindex}`);
+      return links;
+    });
+  }
+  if (!notChecked.ipReleased) conditions.ipReleased = watch('ipReleased', () => stillPresent(ips, (ip) => `IP ${ip} in the IPAM store`, async (ip) => (await node.ipPresence(ip)) ?? { unknown: 'no IPAM store known' }));
+  if (!notChecked.shimGone) {
+    conditions.shimGone = watch('shimGone', async () => {
+      const running: string[] = [];
+      for (const shim of shims) running.push(...(await shimLeft(node, shim)));
+      return running;
+    });
+  }
+  return { before, controlFailures, notChecked, conditions, left: () => ({ ...left }), shims };
+}
+
+/** "not checked: ipReleased (why); vethGone (why)" for the summary line, or '' when all were checked. */
+export function notCheckedLine(notChecked: GonePlan['notChecked']): string {
+  const entries = Object.entries(notChecked);
+  return entries.length === 0 ? '' : `; not checked: ${entries.map(([name, why]) => `${name} (${why})`).join('; ')}`;
+}
