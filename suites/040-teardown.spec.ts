@@ -7,6 +7,7 @@
  */
 import { expect } from 'chai';
 import { evidence } from '../lib/report/evidence.ts';
+import { step } from '../lib/report/steps.ts';
 import type { PodRef } from '../lib/pods/pod-driver.ts';
 import { planSandboxGone } from '../lib/report/sandbox-gone.ts';
 import { goneLine, watchGone } from '../lib/report/gone-watch.ts';
@@ -43,20 +44,20 @@ describe('deleting the pod tears the sandbox down', function () {
     const node = target().node;
     const livePod = pod!;
     expect(vethName, `host link with ifindex ${vethIndex} (eth0's peer)`).to.be.a('string');
-    const plan = await planSandboxGone(goneTarget(target()), [
-      { sandboxId: livePod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox), vethIndex },
-    ]);
+    const plan = await step(this, 'see each thing present before the delete (positive controls)', () =>
+      planSandboxGone(goneTarget(target()), [{ sandboxId: livePod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox), vethIndex }]),
+    );
     ev['before'] = { sandboxId: livePod.sandboxId, pausePid: pause.pid, containerPids, netnsPath: pause.sandbox.netnsPath ?? null, ip: pause.sandbox.ip ?? null, veth: vethName ? { name: vethName, ifindex: vethIndex, master: vethMaster } : null, controls: plan.before };
     expect(plan.controlFailures, 'positive controls before the delete').to.deep.equal([]);
 
     const startMs = Date.now();
     const watching = watchGone(plan, startMs, ev, { timeoutMs: 60_000 });
     watching.catch(() => undefined);
-    const deleted = await target().pods.delete(livePod);
+    const deleted = await step(this, 'delete the pod while the node is watched', () => target().pods.delete(livePod));
     pod = undefined;
-    const seen = await watching;
-    const finalSandbox = await node.sandbox(livePod.sandboxId);
-    const leftContainers = await node.containers(livePod.sandboxId);
+    const seen = await step(this, 'wait until each thing is gone from the node', () => watching);
+    const finalSandbox = await step(this, 'read the sandbox after the delete', () => node.sandbox(livePod.sandboxId));
+    const leftContainers = await step(this, "list the pod's containers after the delete", () => node.containers(livePod.sandboxId));
     ev['timings'] = { deleteReturnedMs: deleted.returnedAtMs - startMs, ...seen };
     const seenAt = Object.fromEntries(Object.entries(seen).map(([name, ms]) => [name, startMs + ms]));
     ev['timeline'] = timelineEvidence(livePod.name, { created: livePod.createdAtMs, ready: livePod.readyAtMs, deleteCalled: startMs, ...seenAt, deleteReturned: deleted.returnedAtMs });

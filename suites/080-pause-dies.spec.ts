@@ -10,6 +10,7 @@
  */
 import { expect } from 'chai';
 import { evidence, skipBecause } from '../lib/report/evidence.ts';
+import { step } from '../lib/report/steps.ts';
 import type { PodRef } from '../lib/pods/pod-driver.ts';
 import { planSandboxGone, type GoneCondition, type SandboxToRemove } from '../lib/report/sandbox-gone.ts';
 import { goneLine, watchGone } from '../lib/report/gone-watch.ts';
@@ -64,13 +65,13 @@ describe('the pause process dies', function () {
     if (target().capabilities.kubelet) skipBecause(this, 'a kubelet runs the pods here: it replaces the sandbox (next check)');
     const ev = evidence(this);
     const node = target().node;
-    const notReady = await pollUntil(
+    const notReady = await step(this, 'wait for the sandbox to turn NOT_READY', () => pollUntil(
       async () => {
         const facts = await node.sandbox(pod!.sandboxId);
         return facts.state !== 'ready' ? { done: true, value: facts } : { done: false, seen: `state ${facts.state}, pid ${facts.pausePid}` };
       },
       { awaited: `sandbox ${pod!.sandboxId} NOT_READY after SIGKILL of pause ${pause.pid}`, timeoutMs: 10_000 },
-    );
+    ));
     const notReadyAfterMs = Date.now() - killedAtMs;
     const pauseAlive = await node.processAlive(pause.pid);
     const containers = await Promise.all(
@@ -102,21 +103,21 @@ describe('the pause process dies', function () {
     const ev = evidence(this);
     const node = target().node;
     const oldId = pod!.sandboxId;
-    const newId = await pollUntil(
+    const newId = await step(this, 'wait for the kubelet to make a new sandbox', () => pollUntil(
       async () => {
         const id = await target().pods.currentSandboxId(pod!);
         return id && id !== oldId ? { done: true, value: id } : { done: false, seen: `sandbox ${id ?? 'none'}` };
       },
       { awaited: `a new sandbox for pod ${pod!.name} after SIGKILL of pause ${pause.pid}`, timeoutMs: 60_000, intervalMs: 100 },
-    );
+    ));
     const newSandboxAfterMs = Date.now() - killedAtMs;
-    const fresh = await pollUntil(
+    const fresh = await step(this, 'wait for the new sandbox to be READY', () => pollUntil(
       async () => {
         const facts = await node.sandbox(newId);
         return facts.state === 'ready' && facts.pausePid ? { done: true, value: facts } : { done: false, seen: `state ${facts.state}` };
       },
       { awaited: `new sandbox ${newId} READY`, timeoutMs: 30_000, intervalMs: 100 },
-    );
+    ));
     const restarted = await pollUntil(
       async () => {
         const states = await Promise.all(pod!.containers.map((c) => target().pods.container(pod!, c.name)));
@@ -174,15 +175,15 @@ describe('the pause process dies', function () {
       const containerPids = (await node.containers(currentId)).flatMap((c) => (c.state === 'running' && c.pid ? [c.pid] : []));
       sandboxes.push({ sandboxId: currentId, ...(current.pausePid ? { pausePid: current.pausePid } : {}), containerPids, ...optionalFacts(current), vethIndex: await vethOf(live, 'alpha') });
     }
-    const plan = await planSandboxGone(goneTarget(target()), sandboxes);
+    const plan = await step(this, 'see each thing present before the delete (positive controls)', () => planSandboxGone(goneTarget(target()), sandboxes));
     ev['before'] = { killedSandboxId: killedId, currentSandboxId: currentId, killedPausePid: pause.pid, controls: plan.before };
     expect(plan.controlFailures, 'positive controls before the delete').to.deep.equal([]);
     const startMs = Date.now();
     const watching = watchGone(plan, startMs, ev, { timeoutMs: 60_000, intervalMs: 50 });
     watching.catch(() => undefined);
-    const deleted = await target().pods.delete(live);
+    const deleted = await step(this, 'delete the pod while the node is watched', () => target().pods.delete(live));
     pod = undefined;
-    const seen = await watching;
+    const seen = await step(this, 'wait until each thing is gone from the node', () => watching);
     ev['timings'] = { deleteReturnedMs: deleted.returnedAtMs - deleted.calledAtMs, ...seen };
     ev['summary'] = `${sandboxes.length} sandbox(es) of the pod deleted: ${goneLine(seen, plan)}`;
   });

@@ -13,6 +13,7 @@
  */
 import { expect } from 'chai';
 import { evidence, skipBecause } from '../lib/report/evidence.ts';
+import { step } from '../lib/report/steps.ts';
 import { hasApiStatus, type ApiStatusSource, type PodDriver, type PodRef } from '../lib/pods/pod-driver.ts';
 import type { Condition } from '../lib/report/first-seen.ts';
 import { watchFirstSeen } from '../lib/report/first-seen.ts';
@@ -52,16 +53,16 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
       const pause = await observePause(target(), pod);
       const before = await pods.container(pod, 'flap');
       const triggeredAt = Date.now();
-      await trigger(pod, 'flap');
-      const exited = await pods.waitForExit(pod, 'flap', 30_000);
+      await step(this, 'make flap exit', () => trigger(pod, 'flap'));
+      const exited = await step(this, 'wait for flap to exit', () => pods.waitForExit(pod, 'flap', 30_000));
       const exitSeenMs = Date.now() - triggeredAt;
-      const restarted = await pollUntil(
+      const restarted = await step(this, 'wait for the kubelet to restart flap', () => pollUntil(
         async () => {
           const now = await pods.container(pod, 'flap');
           return now.state === 'running' && now.id !== before.id ? { done: true, value: now } : { done: false, seen: `flap ${now.state}, restartCount ${now.restartCount ?? '?'}` };
         },
         { awaited: `container flap of ${pod.name} running again after its exit`, timeoutMs: 60_000, intervalMs: 250 },
-      );
+      ));
       const restartedMs = Date.now() - triggeredAt;
       const sandboxNow = await pods.currentSandboxId(pod);
       const sandbox = await target().node.sandbox(pod.sandboxId);
@@ -104,14 +105,14 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
     const apiBefore = await pods.apiStatus(pod);
     const containerPids = (await node.containers(pod.sandboxId)).flatMap((c) => (c.pid ? [c.pid] : []));
     // Each thing seen there before the exits, so "stopped" cannot pass on a wrong path at +0 ms.
-    const plan = await planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox) }]);
+    const plan = await step(this, 'see each thing present before the exits (positive controls)', () => planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox) }]));
     expect(plan.controlFailures, 'positive controls before the exits').to.deep.equal([]);
     // The API side is watched, not polled: the phase turning terminal is an event.
     const terminal = pods.waitForApiStatus(pod, 'phase Succeeded or Failed', (status) => isTerminalPhase(status.phase), 90_000);
     terminal.catch(() => undefined);
     await trigger(pod, 'ok');
     await trigger(pod, 'fail');
-    const exits = [await pods.waitForExit(pod, 'ok', 30_000), await pods.waitForExit(pod, 'fail', 30_000)];
+    const exits = await step(this, 'wait for ok and fail to exit', async () => [await pods.waitForExit(pod, 'ok', 30_000), await pods.waitForExit(pod, 'fail', 30_000)]);
     const lastExitSeenAt = Date.now();
     // What a stopped (not removed) sandbox must have let go of; the shim is the removal's (delete check).
     const { sandboxNotReady, pauseGone, netnsGone, ipReleased } = plan.conditions;
@@ -170,15 +171,15 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
     const netnsPath = pause.sandbox.netnsPath;
     const containerPids = (await node.containers(pod.sandboxId)).flatMap((c) => (c.pid ? [c.pid] : []));
     const vethIndex = Number(await execText(target(), pod, 'alpha', ['cat', '/sys/class/net/eth0/iflink']));
-    const plan = await planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox), vethIndex }]);
+    const plan = await step(this, 'see each thing present before the delete (positive controls)', () => planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox), vethIndex }]));
     expect(plan.controlFailures, 'positive controls before the delete').to.deep.equal([]);
     const ev = evidence(this);
     const startMs = Date.now();
     const watching = watchGone(plan, startMs, ev, { timeoutMs: 90_000, intervalMs: 20 });
     watching.catch(() => undefined);
-    const deleted = await pods.delete(pod);
+    const deleted = await step(this, 'delete the pod while the node is watched', () => pods.delete(pod));
     made.splice(made.indexOf(pod), 1);
-    const seen = await watching;
+    const seen = await step(this, 'wait until each thing is gone from the node', () => watching);
     const finalSandbox = await node.sandbox(pod.sandboxId);
     const timings: Record<string, number> = { ...seen, deleteReturnedMs: deleted.returnedAtMs - startMs };
     if (deleted.apiReturnedAtMs !== undefined) timings['apiDeleteReturnedMs'] = deleted.apiReturnedAtMs - startMs;

@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { UsageError } from '../lib/errors.ts';
 import { evidence, skipBecause } from '../lib/report/evidence.ts';
+import { step } from '../lib/report/steps.ts';
 import type { PodRef } from '../lib/pods/pod-driver.ts';
 import { planSandboxGone, type GonePlan } from '../lib/report/sandbox-gone.ts';
 import { pollUntil } from '../lib/wait.ts';
@@ -63,7 +64,7 @@ describe('scale and churn: many pods made and deleted, nothing left', function (
     const ev = evidence(this);
     const manifest = await fixture('churn');
     const startedAt = Date.now();
-    await pool(pods, concurrency, async (index) => {
+    await step(this, `make, observe and delete ${pods} pods, ${concurrency} at a time`, () => pool(pods, concurrency, async (index) => {
       const copy = structuredClone(manifest);
       copy.metadata.name = `churn-${index}`;
       const pod = await target().pods.create(copy);
@@ -88,7 +89,7 @@ describe('scale and churn: many pods made and deleted, nothing left', function (
       };
       if (pause.sandbox.netnsPath) record.netnsPath = pause.sandbox.netnsPath;
       churned.push(record);
-    });
+    }));
     const wallMs = Date.now() - startedAt;
     churned.sort((a, b) => a.index - b.index);
     const podsPerSecond = Math.round((pods / (wallMs / 1000)) * 100) / 100;
