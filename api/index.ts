@@ -16,6 +16,7 @@
  * - the types all of these take and return.
  */
 export { fixture, target, usePod } from '../suites/context.ts';
+export type { UsedPod, UsePodOptions } from '../suites/context.ts';
 export { eth0Address, execText, observeContainer, observePause } from '../suites/observe.ts';
 export type { ContainerNamespaces, PauseObservation } from '../suites/observe.ts';
 export { watchFirstSeen } from '../lib/report/first-seen.ts';

@@ -8,15 +8,14 @@
 import { expect } from 'chai';
 import { evidence } from '../lib/report/evidence.ts';
 import { step } from '../lib/report/steps.ts';
-import type { PodRef } from '../lib/pods/pod-driver.ts';
 import { planSandboxGone } from '../lib/report/sandbox-gone.ts';
 import { goneLine, watchGone } from '../lib/report/gone-watch.ts';
 import { timelineEvidence } from '../lib/report/timeline.ts';
-import { fixture, target } from './context.ts';
+import { target, usePod } from './context.ts';
 import { execText, goneTarget, observePause, optionalFacts, type PauseObservation } from './observe.ts';
 
 describe('deleting the pod tears the sandbox down', function () {
-  let pod: PodRef | undefined;
+  const pod = usePod('trio');
   let pause: PauseObservation;
   let vethIndex: number;
   let vethName: string | undefined;
@@ -24,25 +23,20 @@ describe('deleting the pod tears the sandbox down', function () {
   let containerPids: number[] = [];
 
   before(async function () {
-    pod = await target().pods.create(await fixture('trio'));
-    pause = await observePause(target(), pod);
+    pause = await observePause(target(), pod());
     // eth0's iflink inside the pod is the ifindex of its veth peer on the node.
-    vethIndex = Number(await execText(target(), pod, 'alpha', ['cat', '/sys/class/net/eth0/iflink']));
+    vethIndex = Number(await execText(target(), pod(), 'alpha', ['cat', '/sys/class/net/eth0/iflink']));
     const link = await target().node.link(vethIndex);
     vethName = link?.name;
     vethMaster = link?.master;
-    const facts = await target().node.containers(pod.sandboxId);
+    const facts = await target().node.containers(pod().sandboxId);
     containerPids = facts.flatMap((c) => (c.pid ? [c.pid] : []));
-  });
-
-  after(async function () {
-    if (pod) await target().pods.delete(pod).catch(() => undefined);
   });
 
   it('pause, containers, netns, veth, IP and the runtime\'s shim are all gone after delete, each timed', async function () {
     const ev = evidence(this);
     const node = target().node;
-    const livePod = pod!;
+    const livePod = pod();
     expect(vethName, `host link with ifindex ${vethIndex} (eth0's peer)`).to.be.a('string');
     const plan = await step(this, 'see each thing present before the delete (positive controls)', () =>
       planSandboxGone(goneTarget(target()), [{ sandboxId: livePod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox), vethIndex }]),
@@ -53,8 +47,7 @@ describe('deleting the pod tears the sandbox down', function () {
     const startMs = Date.now();
     const watching = watchGone(plan, startMs, ev, { timeoutMs: 60_000 });
     watching.catch(() => undefined);
-    const deleted = await step(this, 'delete the pod while the node is watched', () => target().pods.delete(livePod));
-    pod = undefined;
+    const deleted = await step(this, 'delete the pod while the node is watched', () => pod.deleteNow());
     const seen = await step(this, 'wait until each thing is gone from the node', () => watching);
     const finalSandbox = await step(this, 'read the sandbox after the delete', () => node.sandbox(livePod.sandboxId));
     const leftContainers = await step(this, "list the pod's containers after the delete", () => node.containers(livePod.sandboxId));

@@ -15,7 +15,7 @@ import type { PodRef } from '../lib/pods/pod-driver.ts';
 import { planSandboxGone, type GoneCondition, type SandboxToRemove } from '../lib/report/sandbox-gone.ts';
 import { goneLine, watchGone } from '../lib/report/gone-watch.ts';
 import { pollUntil } from '../lib/wait.ts';
-import { fixture, target } from './context.ts';
+import { target, usePod } from './context.ts';
 import { execText, goneTarget, observeContainer, observePause, optionalFacts, type ContainerNamespaces, type PauseObservation } from './observe.ts';
 
 /** The ifindex of the pod's host-side veth: eth0's iflink inside the pod. */
@@ -36,7 +36,7 @@ function replacedSandboxNotExpected(currentId: string): Partial<Record<GoneCondi
 }
 
 describe('the pause process dies', function () {
-  let pod: PodRef | undefined;
+  const pod = usePod('trio');
   let pause: PauseObservation;
   let apps: ContainerNamespaces[] = [];
   let killedAtMs = 0;
@@ -46,20 +46,17 @@ describe('the pause process dies', function () {
   const restartCountsBefore = new Map<string, number>();
 
   before(async function () {
-    pod = await target().pods.create(await fixture('trio'));
-    pause = await observePause(target(), pod);
-    apps = await Promise.all(pod.containers.map((c) => observeContainer(target(), pod!, c.name)));
-    vethIndex = await vethOf(pod, 'alpha');
+    const made = pod();
+    pause = await observePause(target(), made);
+    apps = await Promise.all(made.containers.map((c) => observeContainer(target(), made, c.name)));
+    vethIndex = await vethOf(made, 'alpha');
     if (target().capabilities.kubelet) {
-      for (const c of pod.containers) restartCountsBefore.set(c.name, (await target().pods.container(pod, c.name)).restartCount ?? 0);
+      for (const c of made.containers) restartCountsBefore.set(c.name, (await target().pods.container(made, c.name)).restartCount ?? 0);
     }
     killedAtMs = Date.now();
     await target().node.kill(pause.pid, 'KILL');
   });
 
-  after(async function () {
-    if (pod) await target().pods.delete(pod).catch(() => undefined);
-  });
 
   it('CRI level: the sandbox turns NOT_READY; app containers and netns are recorded', async function () {
     if (target().capabilities.kubelet) skipBecause(this, 'a kubelet runs the pods here: it replaces the sandbox (next check)');
@@ -67,10 +64,10 @@ describe('the pause process dies', function () {
     const node = target().node;
     const notReady = await step(this, 'wait for the sandbox to turn NOT_READY', () => pollUntil(
       async () => {
-        const facts = await node.sandbox(pod!.sandboxId);
+        const facts = await node.sandbox(pod().sandboxId);
         return facts.state !== 'ready' ? { done: true, value: facts } : { done: false, seen: `state ${facts.state}, pid ${facts.pausePid}` };
       },
-      { awaited: `sandbox ${pod!.sandboxId} NOT_READY after SIGKILL of pause ${pause.pid}`, timeoutMs: 10_000 },
+      { awaited: `sandbox ${pod().sandboxId} NOT_READY after SIGKILL of pause ${pause.pid}`, timeoutMs: 10_000 },
     ));
     const notReadyAfterMs = Date.now() - killedAtMs;
     const pauseAlive = await node.processAlive(pause.pid);
@@ -82,7 +79,7 @@ describe('the pause process dies', function () {
     );
     const netnsPath = pause.sandbox.netnsPath;
     const ip = pause.sandbox.ip!;
-    ev['before'] = { sandboxId: pod!.sandboxId, pausePid: pause.pid, ip, netnsPath, appPids: apps.map((a) => a.pid) };
+    ev['before'] = { sandboxId: pod().sandboxId, pausePid: pause.pid, ip, netnsPath, appPids: apps.map((a) => a.pid) };
     ev['after'] = {
       sandboxState: notReady.state,
       pausePidReported: notReady.pausePid ?? null,
@@ -102,13 +99,13 @@ describe('the pause process dies', function () {
     if (!target().capabilities.kubelet) skipBecause(this, 'no kubelet here: nothing recreates the sandbox at the CRI level (previous check)');
     const ev = evidence(this);
     const node = target().node;
-    const oldId = pod!.sandboxId;
+    const oldId = pod().sandboxId;
     const newId = await step(this, 'wait for the kubelet to make a new sandbox', () => pollUntil(
       async () => {
-        const id = await target().pods.currentSandboxId(pod!);
+        const id = await target().pods.currentSandboxId(pod());
         return id && id !== oldId ? { done: true, value: id } : { done: false, seen: `sandbox ${id ?? 'none'}` };
       },
-      { awaited: `a new sandbox for pod ${pod!.name} after SIGKILL of pause ${pause.pid}`, timeoutMs: 60_000, intervalMs: 100 },
+      { awaited: `a new sandbox for pod ${pod().name} after SIGKILL of pause ${pause.pid}`, timeoutMs: 60_000, intervalMs: 100 },
     ));
     const newSandboxAfterMs = Date.now() - killedAtMs;
     const fresh = await step(this, 'wait for the new sandbox to be READY', () => pollUntil(
@@ -120,11 +117,11 @@ describe('the pause process dies', function () {
     ));
     const restarted = await pollUntil(
       async () => {
-        const states = await Promise.all(pod!.containers.map((c) => target().pods.container(pod!, c.name)));
+        const states = await Promise.all(pod().containers.map((c) => target().pods.container(pod(), c.name)));
         const notRunning = states.filter((s) => s.state !== 'running');
         return notRunning.length === 0 ? { done: true, value: states } : { done: false, seen: notRunning.map((s) => `${s.name} ${s.state}`).join(', ') };
       },
-      { awaited: `every container of ${pod!.name} running again`, timeoutMs: 60_000, intervalMs: 200 },
+      { awaited: `every container of ${pod().name} running again`, timeoutMs: 60_000, intervalMs: 200 },
     );
     const runningAfterMs = Date.now() - killedAtMs;
     const oldSandbox = await node.sandbox(oldId);
@@ -157,7 +154,7 @@ describe('the pause process dies', function () {
   it('the pod with a dead pause still deletes cleanly: no pause, app process, netns, veth, IP or runtime shim left', async function () {
     const ev = evidence(this);
     const node = target().node;
-    const live = pod!;
+    const live = pod();
     // What is there now is read here, not taken from the previous check (which may have failed or skipped).
     const killedId = live.sandboxId;
     const currentId = (await target().pods.currentSandboxId(live)) ?? killedId;
@@ -181,8 +178,7 @@ describe('the pause process dies', function () {
     const startMs = Date.now();
     const watching = watchGone(plan, startMs, ev, { timeoutMs: 60_000, intervalMs: 50 });
     watching.catch(() => undefined);
-    const deleted = await step(this, 'delete the pod while the node is watched', () => target().pods.delete(live));
-    pod = undefined;
+    const deleted = await step(this, 'delete the pod while the node is watched', () => pod.deleteNow());
     const seen = await step(this, 'wait until each thing is gone from the node', () => watching);
     ev['timings'] = { deleteReturnedMs: deleted.returnedAtMs - deleted.calledAtMs, ...seen };
     ev['summary'] = `${sandboxes.length} sandbox(es) of the pod deleted: ${goneLine(seen, plan)}`;

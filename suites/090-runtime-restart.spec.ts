@@ -7,10 +7,9 @@
 import { expect } from 'chai';
 import { evidence, skipBecause } from '../lib/report/evidence.ts';
 import { step } from '../lib/report/steps.ts';
-import type { PodRef } from '../lib/pods/pod-driver.ts';
 import type { NamespaceIds } from '../lib/node/node-view.ts';
 import { pollUntil } from '../lib/wait.ts';
-import { fixture, target } from './context.ts';
+import { target, usePod } from './context.ts';
 import { execText, observeContainer, observePause, type ContainerNamespaces, type PauseObservation } from './observe.ts';
 
 interface Snapshot {
@@ -23,23 +22,15 @@ function nsSummary(ns: NamespaceIds): Record<string, string | undefined> {
 }
 
 describe('the sandbox survives a runtime restart', function () {
-  let pod: PodRef | undefined;
-
-  before(async function () {
-    if (!target().controls.restartRuntime) return;
-    pod = await target().pods.create(await fixture('trio'));
-  });
-
-  after(async function () {
-    if (pod) await target().pods.delete(pod);
-  });
+  // Made only where the target can restart its runtime: elsewhere the check skips, saying why.
+  const pod = usePod('trio', { when: () => target().controls.restartRuntime !== undefined });
 
   it('pause and app containers keep their pids, namespaces and IP; the sandbox is READY again; exec works', async function () {
     const restartRuntime = target().controls.restartRuntime;
-    if (!restartRuntime || !pod) skipBecause(this, `the ${target().info.provider} provider cannot restart the runtime on this target`);
+    if (!restartRuntime) skipBecause(this, `the ${target().info.provider} provider cannot restart the runtime on this target`);
     const ev = evidence(this);
     const node = target().node;
-    const live = pod!;
+    const live = pod();
     const snapshot = async (): Promise<Snapshot> => ({
       pause: await observePause(target(), live),
       containers: await Promise.all(live.containers.map((c) => observeContainer(target(), live, c.name))),

@@ -52,7 +52,7 @@ describe('the cri provider: a shim the runtime leaves is a failed check and a le
   it('the delete check and the leak check name the same shim, with how long each waited', async function () {
     const check = report.targets[0]!.checks.find((c) => c.title.startsWith('the pod with a dead pause still deletes cleanly'))!;
     expect(check.status, `${check.title}: ${check.error ?? ''}`).to.equal('failed');
-    const named = /^shimGone: shim pid (\d+) of sandbox ([0-9a-f]{64}) \(socket (\/run\/containerd\/s\/[0-9a-f]{64})\).* \(waited 10000 ms for it\)$/.exec(check.error ?? '');
+    const named = /^at step 'wait until each thing is gone from the node': shimGone: shim pid (\d+) of sandbox ([0-9a-f]{64}) \(socket (\/run\/containerd\/s\/[0-9a-f]{64})\).* \(waited 10000 ms for it\)$/.exec(check.error ?? '');
     expect(named, `the check names the shim: ${check.error}`).to.not.equal(null);
     const [, pid, sandbox, socket] = named!;
     expect(report.teardown.leaks).to.have.length(1);

@@ -40,7 +40,7 @@ interface KnownVerdict {
 const SHIM_LEFT_BY_RUNTIME = /^shim pid \d+ of sandbox ([0-9a-f]{64}) \(namespace k8s\.io, socket \/run\/containerd\/s\/[0-9a-f]{64}, \S+\/containerd-shim-runc-v2\): left running after its sandbox was removed and containerd stopped; ended by the clean-up \(SIGTERM\)$/;
 
 /** The pause-dies delete check on a runtime that leaves the killed sandbox's shim (gone-watch.ts's message). */
-export const SHIM_LEFT_AFTER_DELETE = /^the pause process dies the pod with a dead pause still deletes cleanly: no pause, app process, netns, veth, IP or runtime shim left: shimGone: shim pid (\d+) of sandbox ([0-9a-f]{64}) \(socket \/run\/containerd\/s\/[0-9a-f]{64}\), shim socket \/run\/containerd\/s\/[0-9a-f]{64} still there \d+ ms after the delete call, \d+ ms after the rest of the sandbox was gone \(waited 10000 ms for it\)$/;
+export const SHIM_LEFT_AFTER_DELETE = /^the pause process dies the pod with a dead pause still deletes cleanly: no pause, app process, netns, veth, IP or runtime shim left: at step 'wait until each thing is gone from the node': shimGone: shim pid (\d+) of sandbox ([0-9a-f]{64}) \(socket \/run\/containerd\/s\/[0-9a-f]{64}\), shim socket \/run\/containerd\/s\/[0-9a-f]{64} still there \d+ ms after the delete call, \d+ ms after the rest of the sandbox was gone \(waited 10000 ms for it\)$/;
 
 const RUNC = /^runc 1\.1\.5/;
 

@@ -30,7 +30,7 @@ describe('a runtime shim left behind fails the check that caused it and the leak
     const { report, stdout, exitCode } = await pauseDies('containerd@2.1');
     const check = report.targets[0]!.checks.find((c) => c.title.startsWith(DELETE_CHECK))!;
     expect(check.status, `${check.title}: ${check.error ?? ''}`).to.equal('failed');
-    const named = /^shimGone: shim pid (\d+) of sandbox ([0-9a-f]{64}) \(socket (\/run\/containerd\/s\/[0-9a-f]{64})\)/.exec(check.error ?? '');
+    const named = /^at step 'wait until each thing is gone from the node': shimGone: shim pid (\d+) of sandbox ([0-9a-f]{64}) \(socket (\/run\/containerd\/s\/[0-9a-f]{64})\)/.exec(check.error ?? '');
     expect(named, `the check's error names the shim: ${check.error}`).to.not.equal(null);
     const [, pid, sandbox, socket] = named!;
     // Its evidence: the shim seen before the delete, what was left, and how long it was waited for.

@@ -95,7 +95,7 @@ describe('pause-conformance upgrade on the embedded node', function () {
     const after = report.targets.find((target) => target.phase === 'after')!;
     expect(after.checks.filter((check) => check.suite === 'the pause process dies').some((check) => JSON.stringify(check.evidence).includes(leak![2]!)), 'the leak is the after part\'s pause-dies sandbox').to.equal(true);
     const deleteCheck = after.checks.find((check) => check.title.startsWith('the pod with a dead pause still deletes cleanly'))!;
-    expect(deleteCheck.error, 'the after part\'s delete check names the leaked shim').to.match(new RegExp(`^shimGone: shim pid ${leak![1]} of sandbox ${leak![2]} `));
+    expect(deleteCheck.error, 'the after part\'s delete check names the leaked shim').to.match(new RegExp(`^at step 'wait until each thing is gone from the node': shimGone: shim pid ${leak![1]} of sandbox ${leak![2]} `));
     expect(report.upgrade.verdict).to.deep.include({ upgradeChecksFailed: 0, regressions: 1, leaks: 1, exitCode: 1 });
     expect(outcome.result.exitCode).to.equal(1);
     await expectOneReport(outcome);
