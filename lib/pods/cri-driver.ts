@@ -14,7 +14,7 @@ import { pollUntil } from '../wait.ts';
 import type { PodManifest } from './manifest.ts';
 import type { ContainerObservation, ContainerRef, DeleteResult, ExecResult, PodDriver, PodRef, SandboxCalls } from './pod-driver.ts';
 import { CriSandboxCalls } from './cri-sandbox-calls.ts';
-import { containerConfigFor, sandboxConfigFor, type SandboxIdentity } from './translate.ts';
+import { containerConfigFor, firstAttemptIdentity, sandboxConfigFor, type SandboxIdentity } from './translate.ts';
 import { containerStateOf } from '../cri/states.ts';
 import { EnvironmentError } from '../errors.ts';
 import type { LoadedFixture } from './fixtures.ts';
@@ -106,14 +106,7 @@ export class CriPodDriver implements PodDriver {
   async create(manifest: PodManifest, options: { timeoutMs?: number } = {}): Promise<PodRef> {
     const createdAtMs = Date.now();
     const uid = randomUUID();
-    const identity: SandboxIdentity = {
-      namespace: this.options.namespace,
-      uid,
-      attempt: 0,
-      runId: this.options.runId,
-      logRoot: this.options.logRoot,
-      cgroupParent: this.options.cgroupParent,
-    };
+    const identity = firstAttemptIdentity(this.options, uid);
     const sandboxConfig = sandboxConfigFor(manifest, identity);
     // Registered before anything of the pod exists, the log directory included.
     const undo = this.options.undo.push(`pod ${manifest.metadata.name} (uid ${uid})`, async () => {

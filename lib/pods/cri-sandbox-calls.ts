@@ -13,7 +13,7 @@ import type { UndoHandle, UndoStack } from '../cleanup/undo-stack.ts';
 import { LABEL_POD_UID } from '../labels.ts';
 import type { PodManifest } from './manifest.ts';
 import type { BareSandbox, SandboxCalls } from './pod-driver.ts';
-import { sandboxConfigFor } from './translate.ts';
+import { firstAttemptIdentity, sandboxConfigFor } from './translate.ts';
 
 /** What a bare sandbox is made with: the CRI pod driver's own options (cri-driver.ts). */
 export interface BareSandboxOptions {
@@ -41,14 +41,7 @@ export class CriSandboxCalls implements SandboxCalls {
   async run(name: string): Promise<BareSandbox> {
     const uid = randomUUID();
     const manifest: PodManifest = { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [] } };
-    const config = sandboxConfigFor(manifest, {
-      namespace: this.options.namespace,
-      uid,
-      attempt: 0,
-      runId: this.options.runId,
-      logRoot: this.options.logRoot,
-      cgroupParent: this.options.cgroupParent,
-    });
+    const config = sandboxConfigFor(manifest, firstAttemptIdentity(this.options, uid));
     const logDirectory = config.logDirectory;
     const undo = this.options.undo.push(`bare sandbox ${name} (uid ${uid})`, async () => {
       for (const sandbox of await this.client.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: uid } })) {

@@ -19,6 +19,11 @@ export interface SandboxIdentity {
   cgroupParent: string;
 }
 
+/** A new pod's identity: a fresh uid, attempt 0, in the run's namespace, logs and cgroup. */
+export function firstAttemptIdentity(run: Omit<SandboxIdentity, 'uid' | 'attempt'>, uid: string): SandboxIdentity {
+  return { namespace: run.namespace, uid, attempt: 0, runId: run.runId, logRoot: run.logRoot, cgroupParent: run.cgroupParent };
+}
+
 /** kubelet's namespacesForPod. */
 export function namespaceOptionsFor(manifest: PodManifest): NamespaceOption {
   const spec = manifest.spec;
