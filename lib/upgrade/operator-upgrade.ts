@@ -6,7 +6,6 @@
  */
 import type { NodeShell } from '../node/node-shell.ts';
 import type { RuntimeUpgradeResult } from '../target.ts';
-import { parseShimsFromPs, shimsThrough } from '../node/runtime-shims.ts';
 import { pollUntil } from '../wait.ts';
 
 const UPGRADE_TIMEOUT_MS = 15 * 60_000;
@@ -42,9 +41,3 @@ export async function runOperatorUpgrade(spec: OperatorUpgrade): Promise<Runtime
   );
   return { from: runtimeVersionLine(before.stdout), to: runtimeVersionLine(after), downMs: Date.now() - t0, command: spec.command, output };
 }
-
-/** Kept here for the upgrade's callers; the parser is the node layer's (one for every provider). */
-export { parseShimsFromPs };
-
-/** The runtime's shims on a node, from ps through its shell (lib/node/runtime-shims.ts). */
-export const shimsOnNode = shimsThrough;

@@ -12,7 +12,7 @@ import { parseImageInspect } from '../../lib/node/image-inspect.ts';
 import { parseCtrContainerInfo, parseCtrContainersLs, parseCtrServerVersion, parseCtrTasksLs } from '../../lib/node/ctr-parsers.ts';
 import { sandboxImageFromStatusInfo } from '../../lib/providers/common/runtime-info.ts';
 import { shimOf, shimSocketOf } from '../../lib/runtime/run-residue.ts';
-import { parseShimsFromPs } from '../../lib/upgrade/operator-upgrade.ts';
+import { parseShimsFromPs } from '../../lib/node/runtime-shims.ts';
 
 const text = (file: string): string => readFileSync(new URL(`../../fixtures/recorded/containerd-2.1.9/${file}`, import.meta.url), 'utf8');
 const json = (file: string): unknown => JSON.parse(text(file));

@@ -21,7 +21,8 @@ import { defineProvider, type StartedProvider } from '../provider.ts';
 import { kubeconfigDeclaration } from './kubeconfig-declaration.ts';
 import { restartRuntimeAndWait } from '../common/restart-runtime.ts';
 import type { TargetControls } from '../../target.ts';
-import { runOperatorUpgrade, shimsOnNode } from '../../upgrade/operator-upgrade.ts';
+import { runOperatorUpgrade } from '../../upgrade/operator-upgrade.ts';
+import { shimsThrough } from '../../node/runtime-shims.ts';
 import { LocalShell } from '../../node/shells/local-shell.ts';
 import type { NodeShell } from '../../node/node-shell.ts';
 import { ProbePods } from './probe-pods.ts';
@@ -111,7 +112,7 @@ export const kubeconfigProvider = defineProvider({
         // `pause-conformance upgrade`: the operator's command, and the node's shims by their -id (ps).
         controls: (nodeName, nodeShell) => ({
           ...controls.controls?.(nodeName, nodeShell),
-          runtimeShims: () => shimsOnNode(nodeShell),
+          runtimeShims: () => shimsThrough(nodeShell),
           ...(options.upgradeCommand
             ? { upgradeRuntime: () => runOperatorUpgrade({ node: nodeName, shell: nodeShell, command: options.upgradeCommand!, probe: ['crictl', ...(options.criEndpoint ? ['--runtime-endpoint', options.criEndpoint] : []), 'version'] }) }
             : {}),
