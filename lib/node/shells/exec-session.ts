@@ -51,6 +51,8 @@ export class ExecSession {
   private buffered = Buffer.alloc(0);
   private pending: Pending | undefined;
   private ended: string | undefined;
+  /** Told when the late answer of a timed-out command has come (or the session ended): drain() waits on it. */
+  private lateAnswer: (() => void) | undefined;
 
   private constructor(process: ResultPromise) {
     this.process = process;
@@ -98,7 +100,8 @@ export class ExecSession {
     return new Promise<ShellResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         // The answer may still come (after the caller's kill): it is read and dropped then.
-        this.pending = { tag, resolve: () => undefined, reject: () => undefined };
+        const settled = (): void => this.lateAnswer?.();
+        this.pending = { tag, resolve: settled, reject: settled };
         resolve({ stdout: '', stderr: '', exitCode: 124 });
       }, timeoutMs);
       this.pending = {
@@ -123,8 +126,15 @@ export class ExecSession {
 
   /** Waits until the answer of a timed-out command has come, or `timeoutMs` passed; true if it came. */
   async drain(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.pending && this.ended === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    if (this.pending && this.ended === undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (this.lateAnswer = resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      this.lateAnswer = undefined;
+    }
     return this.pending === undefined && this.ended === undefined;
   }
 
