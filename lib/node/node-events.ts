@@ -1,0 +1,56 @@
+/**
+ * What a node tells of its own changes, so a teardown watch looks again the moment something
+ * happened instead of polling every few ms (issue 14: polling saw teardown hundreds of ms late at
+ * 16 pods and cost the harness 6× the raw client's CPU). An event only says "look again": the
+ * watch still decides gone-or-not with its tri-state probe (presence.ts), so a missed or early
+ * event can make a look late, never make a thing read as gone that is not.
+ *
+ * Sources, where the target has them (local-node-events.ts for this machine):
+ * - task: containerd's Events/Subscribe stream, keyed by container or sandbox id (/tasks/exit is
+ *   published once the shim reaped the process; /tasks/delete once the task is cleaned up);
+ * - path: inotify on the parent directory (the netns bind mount, the IPAM file, the shim socket);
+ * - link: rtnetlink through `ip -o monitor link` (sysfs gives inotify no events).
+ */
+
+/** A thing on the node whose change a watch waits for. */
+export type ChangeKey =
+  /** A container's or sandbox's task: its process exited, its task was deleted. */
+  | { kind: 'task'; id: string }
+  /** A file or directory entry, by absolute path: created or removed. */
+  | { kind: 'path'; path: string }
+  /** A host link, by ifindex: changed or deleted. */
+  | { kind: 'link'; ifindex: number };
+
+export type ChangeKind = ChangeKey['kind'];
+
+export interface Change {
+  key: ChangeKey;
+  /** Which source told it: "containerd events /tasks/exit", "inotify", "ip monitor". */
+  source: string;
+  /** When this process received it (ms since the epoch). */
+  atMs: number;
+}
+
+/** A kind's source as the evidence names it, or why the kind has none here (it is then polled). */
+export type SourceState = { source: string } | { none: string };
+
+export interface NodeEvents {
+  /** Each kind's live source, or why there is none (never started, or the stream broke: what it said). */
+  sources(): Record<ChangeKind, SourceState>;
+  /** Calls onChange for every change of one of `keys` from now on, until the returned stop is called. */
+  follow(keys: ChangeKey[], onChange: (change: Change) => void): () => void;
+  /** Ends every source (streams, watchers, the monitor process); idempotent. */
+  close(): Promise<void>;
+}
+
+/** The key's identity as one string, for maps of followers. */
+export function changeKeyId(key: ChangeKey): string {
+  switch (key.kind) {
+    case 'task':
+      return `task:${key.id}`;
+    case 'path':
+      return `path:${key.path}`;
+    case 'link':
+      return `link:${key.ifindex}`;
+  }
+}
