@@ -29,8 +29,8 @@ const LAYERS: { name: string; units: string[] }[] = [
   { name: 'words', units: ['lib/errors.ts', 'lib/labels.ts', 'lib/command-result.ts', 'lib/package-root.ts'] },
   // Generic mechanisms: bounded waits, undo, the Linux toolbox, command-line option declarations, optional packages.
   { name: 'mechanisms', units: ['lib/wait.ts', 'lib/cleanup/', 'lib/linux/', 'lib/options.ts', 'lib/optional-packages.ts'] },
-  // The two APIs the harness speaks: CRI gRPC and the Kubernetes API.
-  { name: 'cri and kube', units: ['lib/cri/', 'lib/kube/'] },
+  // The APIs the harness speaks: CRI gRPC, containerd's event stream and the Kubernetes API.
+  { name: 'cri and kube', units: ['lib/cri/', 'lib/containerd/', 'lib/kube/'] },
   // What a suite uses: a NodeView sees the sandbox, a PodDriver makes pods.
   { name: 'node and pods', units: ['lib/node/', 'lib/pods/'] },
   // The embedded node (a private containerd) the local provider brings up.

@@ -37,6 +37,8 @@ export type SourceState = { source: string } | { none: string };
 export interface NodeEvents {
   /** Each kind's live source, or why there is none (never started, or the stream broke: what it said). */
   sources(): Record<ChangeKind, SourceState>;
+  /** Why this key's changes are not told now (its kind has no live source, its directory is not watched), or undefined when they are. */
+  whyNot(key: ChangeKey): string | undefined;
   /** Calls onChange for every change of one of `keys` from now on, until the returned stop is called. */
   follow(keys: ChangeKey[], onChange: (change: Change) => void): () => void;
   /** Ends every source (streams, watchers, the monitor process); idempotent. */

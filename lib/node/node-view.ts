@@ -5,6 +5,7 @@
  */
 import type { IpLink } from '../linux/ip-link.ts';
 import type { ContainerRunState, SandboxReadiness } from '../cri/states.ts';
+import type { NodeEvents } from './node-events.ts';
 import type { Presence } from './presence.ts';
 import type { RuntimeShim } from './runtime-shims.ts';
 
@@ -59,6 +60,13 @@ export interface ImageFacts {
 export type HostLink = IpLink;
 
 export interface NodeView {
+  /**
+   * The node's change sources, where the target has them: a teardown watch then looks again when
+   * a thing changed instead of every few ms (node-events.ts).
+   */
+  readonly events?: NodeEvents;
+  /** The IPAM store entries an allocated IP has (host-local: dataDir/<network>/<ip>), for following their removal. */
+  ipStorePaths?(ip: string): string[];
   sandbox(sandboxId: string): Promise<SandboxFacts>;
   containers(sandboxId: string): Promise<ContainerFacts[]>;
   container(containerId: string): Promise<ContainerFacts>;

@@ -6,6 +6,7 @@
 import { runChecked, type NodeShell } from './node-shell.ts';
 import { LocalShell } from './shells/local-shell.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
+import type { NodeEvents } from './node-events.ts';
 import { parseNamespaceLinks } from '../linux/ns-links.ts';
 import type { ContainerFacts, HostLink, ImageFacts, NamespaceIds, NodeView, SandboxFacts } from './node-view.ts';
 import { parseIpLinkJson } from '../linux/ip-link.ts';
@@ -19,6 +20,8 @@ const NAMESPACE_KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;
 export interface ShellNodeViewOptions {
   /** host-local IPAM directories (dataDir/<network>) where a pod IP appears as a file while allocated. */
   ipamDirs?: string[];
+  /** The node's change sources (local-node-events.ts on this machine); without them, watches poll. */
+  events?: NodeEvents;
 }
 
 export class ShellNodeView implements NodeView {
@@ -28,6 +31,8 @@ export class ShellNodeView implements NodeView {
   /** The name each followed ifindex had when links were last listed (see link()). */
   private readonly linkNames = new Map<number, string>();
 
+  readonly events?: NodeEvents;
+
   /** Present only when the inspector can read image configs. */
   readonly image?: (reference: string) => Promise<ImageFacts | undefined>;
 
@@ -35,6 +40,7 @@ export class ShellNodeView implements NodeView {
     this.inspector = inspector;
     this.shell = shell;
     this.ipamDirs = options.ipamDirs ?? [];
+    if (options.events) this.events = options.events;
     if (inspector.image) this.image = (reference) => inspector.image!(reference);
   }
 
@@ -121,6 +127,10 @@ export class ShellNodeView implements NodeView {
     if (unknowns.length > 0) return { unknown: unknowns.join('; ') };
     if (missingStores.length === this.ipamDirs.length) return { unknown: `no IPAM store on the node: ${missingStores.join(', ')} does not exist (a wrong store path cannot tell a released IP)` };
     return 'absent';
+  }
+
+  ipStorePaths(ip: string): string[] {
+    return this.ipamDirs.map((dir) => posix.join(dir, ip));
   }
 
   async ipAllocated(ip: string): Promise<boolean | undefined> {

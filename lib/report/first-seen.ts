@@ -4,6 +4,7 @@
  */
 import { WaitTimeoutError } from '../wait.ts';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { ChangeWaiter } from './change-waiter.ts';
 
 export type Condition = () => Promise<boolean>;
 
@@ -12,29 +13,44 @@ export interface FirstSeen {
   [name: string]: number;
 }
 
+export interface WatchOptions {
+  timeoutMs: number;
+  /** Between two looks of a condition with no waiter. */
+  intervalMs?: number;
+  /** Per condition: wait for the node's next change of its things instead of `intervalMs` (change-waiter.ts). */
+  waiters?: Record<string, ChangeWaiter>;
+  /** Filled per condition with what made the look that saw it true ("containerd event /tasks/exit", "poll every 5 ms"). */
+  causes?: Record<string, string>;
+}
+
 /**
- * Probes every condition every `intervalMs` until all are true or the deadline passes, and
+ * Looks at every condition, again at each change of its things on the node (its waiter) or
+ * every `intervalMs` where it has none, until all are true or the deadline passes, and
  * returns when each turned true. Each condition is probed on its own loop, so a slow probe (a
  * runtime call, a spawned command) does not delay when a fast one is seen: in lock-step rounds
  * every condition was seen as late as the slowest probe of the round (npm run bench measured it).
  * A condition still false at the deadline fails the watch with every name still pending; a probe
  * that throws fails it with that error; either way the other loops stop.
  */
-export async function watchFirstSeen(conditions: Record<string, Condition>, startMs: number, options: { timeoutMs: number; intervalMs?: number }): Promise<FirstSeen> {
+export async function watchFirstSeen(conditions: Record<string, Condition>, startMs: number, options: WatchOptions): Promise<FirstSeen> {
   const seen: FirstSeen = {};
   const deadline = Date.now() + options.timeoutMs;
+  const interval = options.intervalMs ?? 5;
   let stopped = false;
   const watchOne = async (name: string, condition: Condition): Promise<void> => {
+    const waiter = options.waiters?.[name];
     while (!stopped) {
       if (await condition()) {
         seen[name] = Date.now() - startMs;
+        if (options.causes) options.causes[name] = waiter ? waiter.cause() : `poll every ${interval} ms`;
         return;
       }
       if (Date.now() >= deadline) {
         const pending = Object.keys(conditions).filter((n) => !(n in seen));
         throw new WaitTimeoutError(pending.join(', '), options.timeoutMs, `seen so far: ${JSON.stringify(seen)}`);
       }
-      await delay(options.intervalMs ?? 5);
+      if (waiter) await waiter.next();
+      else await delay(interval);
     }
   };
   await Promise.all(

@@ -4,10 +4,16 @@
  * sandbox being gone (containerd/containerd#10421 leaves it running for minutes, in about 30% of
  * tries upstream and every try here on 2.1.9), so a leak fails in seconds, not at the long
  * teardown deadline. Whatever fails, the evidence says what was left and how long was waited.
+ *
+ * Each condition is looked at again when the node tells a change of its things (the plan's keys:
+ * task events, inotify, ip monitor; change-waiter.ts), and polled every `intervalMs` only where
+ * the target has no such source. The evidence says, per condition, what made the look that saw it
+ * gone (`seenBy`) and, where it was polled, why (`polled`).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { WaitTimeoutError } from '../wait.ts';
 import type { Evidence } from './evidence.ts';
+import { ChangeWaiter } from './change-waiter.ts';
 import { watchFirstSeen, type FirstSeen } from './first-seen.ts';
 import { notCheckedLine, type GoneCondition, type GonePlan } from './sandbox-gone.ts';
 
@@ -36,16 +42,38 @@ export class LeftAfterDeleteError extends Error {
  */
 export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, options: GoneWatchOptions): Promise<FirstSeen> {
   const grace = options.shimGraceMs ?? SHIM_GRACE_MS;
-  const interval = options.intervalMs ?? 5;
-  const { shimGone, ...others } = plan.conditions;
   const record: Evidence = { notChecked: { ...plan.notChecked }, shimGraceMs: grace };
   ev['gone'] = record;
+  const { waiters, polled } = waitersFor(plan);
+  const seenBy: Record<string, string> = {};
+  record['seenBy'] = seenBy;
+  if (Object.keys(polled).length > 0) record['polled'] = polled;
+  if (plan.events) record['eventSources'] = plan.events.sources();
+  const stopWaiters = (): void => {
+    for (const waiter of Object.values(waiters)) waiter.stop();
+  };
+  try {
+    return await watchUntilGone(plan, startMs, record, options, waiters, seenBy);
+  } finally {
+    stopWaiters();
+  }
+}
+
+/** The watch itself: every condition but the shim until gone or the deadline, then the shim within its grace. */
+async function watchUntilGone(plan: GonePlan, startMs: number, record: Evidence, options: GoneWatchOptions, waiters: Record<string, ChangeWaiter>, seenBy: Record<string, string>): Promise<FirstSeen> {
+  const grace = options.shimGraceMs ?? SHIM_GRACE_MS;
+  const interval = options.intervalMs ?? 5;
+  const { shimGone, ...others } = plan.conditions;
   let othersDoneAt: number | undefined;
   let stopped = false;
   const shimWatch = async (): Promise<number | undefined> => {
     if (!shimGone) return undefined;
+    const waiter = waiters['shimGone'];
     for (;;) {
-      if (await shimGone()) return Date.now() - startMs;
+      if (await shimGone()) {
+        seenBy['shimGone'] = waiter ? waiter.cause() : `poll every ${interval} ms`;
+        return Date.now() - startMs;
+      }
       const now = Date.now();
       if (stopped) return undefined;
       if ((othersDoneAt !== undefined && now - othersDoneAt >= grace) || now - startMs >= options.timeoutMs + grace) {
@@ -55,7 +83,8 @@ export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, o
         record['left'] = { shimGone: plan.left().shimGone ?? [] };
         throw new LeftAfterDeleteError(`shimGone: ${(plan.left().shimGone ?? []).join(', ')} still there ${waitedMs} ms after the delete call${afterRest} (waited ${grace} ms for it)`);
       }
-      await delay(interval);
+      if (waiter) await waiter.next();
+      else await delay(interval);
     }
   };
   const shim = shimWatch();
@@ -63,7 +92,7 @@ export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, o
   shim.catch(() => undefined);
   let seen: FirstSeen;
   try {
-    seen = await watchFirstSeen(others as Record<string, () => Promise<boolean>>, startMs, { timeoutMs: options.timeoutMs, intervalMs: interval });
+    seen = await watchFirstSeen(others as Record<string, () => Promise<boolean>>, startMs, { timeoutMs: options.timeoutMs, intervalMs: interval, waiters, causes: seenBy });
     othersDoneAt = Date.now();
   } catch (error) {
     stopped = true;
@@ -89,6 +118,22 @@ export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, o
   record['timings'] = { ...seen };
   record['waitedMs'] = Date.now() - startMs;
   return seen;
+}
+
+/**
+ * A waiter per condition whose every thing the node tells changes of; the others are polled,
+ * with why (no source of that kind, a directory not watched, no keys).
+ */
+function waitersFor(plan: GonePlan): { waiters: Record<string, ChangeWaiter>; polled: Record<string, string> } {
+  const waiters: Record<string, ChangeWaiter> = {};
+  const polled: Record<string, string> = {};
+  for (const name of Object.keys(plan.conditions) as GoneCondition[]) {
+    const keys = plan.keys[name] ?? [];
+    const why = !plan.events ? 'the target tells no changes of its node' : keys.length === 0 ? 'nothing to follow' : keys.map((key) => plan.events!.whyNot(key)).find((w) => w !== undefined);
+    if (why) polled[name] = why;
+    else waiters[name] = new ChangeWaiter(plan.events!, keys);
+  }
+  return { waiters, polled };
 }
 
 /** "pauseGone +12 ms, netnsGone +30 ms, ...; not checked: ..." for a check's summary line. */

@@ -9,6 +9,7 @@
  * "not checked: why" and left out of the conditions, never dropped silently. A probe with no clear
  * answer (timeout, stopped node) fails the check with what the shell said (lib/node/presence.ts).
  */
+import type { ChangeKey, NodeEvents } from '../node/node-events.ts';
 import type { NodeView } from '../node/node-view.ts';
 import { describePresence, presentOrThrow, type Presence } from '../node/presence.ts';
 import { describeRuntimeShim, type RuntimeShim } from '../node/runtime-shims.ts';
@@ -24,6 +25,8 @@ export interface SandboxToRemove {
   pausePid?: number;
   /** Processes of the pod's containers. */
   containerPids: number[];
+  /** The containers' ids, whose task events wake the watch; asked of the runtime when not given. */
+  containerIds?: string[];
   netnsPath?: string;
   ip?: string;
   /** ifindex of the pod's host-side veth (eth0's iflink), where the check followed it. */
@@ -56,6 +59,9 @@ export interface GonePlan {
   left: () => Partial<Record<GoneCondition, string[]>>;
   /** The shims found before the delete (pid, socket): named if they stay. */
   shims: RuntimeShim[];
+  /** The node's change sources, where it has them, and per condition the things whose changes call for a look. */
+  events?: NodeEvents;
+  keys: Partial<Record<GoneCondition, ChangeKey[]>>;
 }
 
 /** The ones still present among `items`; a probe with no clear answer throws (ProbeUnknownError). */
@@ -106,7 +112,11 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   const netnsPaths: string[] = [];
   const ips: string[] = [];
   const vethIndexes: number[] = [];
+  const taskIds: string[] = [];
   for (const sandbox of sandboxes) {
+    // The pause task's id is the sandbox's; each container's task has the container's id.
+    taskIds.push(sandbox.sandboxId);
+    if (node.events) taskIds.push(...(sandbox.containerIds ?? (await node.containers(sandbox.sandboxId)).map((c) => c.id)));
     before[sandbox.sandboxId] = Object.fromEntries(GONE_CONDITIONS.map((name) => [name, [] as Evidence[]]));
     if (sandbox.pausePid) {
       pausePids.push(sandbox.pausePid);
@@ -163,6 +173,8 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
     pauseGone: watch('pauseGone', () => stillPresent(pausePids, (pid) => `pause ${pid}`, processPresence)),
     containersGone: watch('containersGone', async () => {
       const running = await stillPresent(containerPids, (pid) => `container process ${pid}`, processPresence);
+      // A process still there already says "not gone": the runtime is asked only once they all are.
+      if (running.length > 0) return running;
       // The runtime's word too: a container it still calls running is not gone, whatever its pid.
       for (const id of ids) for (const c of await node.containers(id)) if (c.state === 'running') running.push(`container ${c.name} ${c.id.slice(0, 13)} running`);
       return running;
@@ -189,7 +201,19 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
       return running;
     });
   }
-  return { before, controlFailures, notChecked, conditions, left: () => ({ ...left }), shims };
+  const tasks = taskIds.map((id): ChangeKey => ({ kind: 'task', id }));
+  const sandboxTasks = ids.map((id): ChangeKey => ({ kind: 'task', id }));
+  const keys: GonePlan['keys'] = {
+    pauseGone: sandboxTasks,
+    containersGone: tasks,
+    sandboxNotReady: sandboxTasks,
+    netnsGone: netnsPaths.map((path): ChangeKey => ({ kind: 'path', path })),
+    vethGone: vethIndexes.map((ifindex): ChangeKey => ({ kind: 'link', ifindex })),
+    ipReleased: ips.flatMap((ip) => (node.ipStorePaths?.(ip) ?? []).map((path): ChangeKey => ({ kind: 'path', path }))),
+    // The shim goes after its sandbox's task is deleted; its socket is removed as it exits.
+    shimGone: [...sandboxTasks, ...shims.flatMap((shim) => (shim.socket ? [{ kind: 'path', path: shim.socket } as const] : []))],
+  };
+  return { before, controlFailures, notChecked, conditions, left: () => ({ ...left }), shims, keys, ...(node.events ? { events: node.events } : {}) };
 }
 
 /** "not checked: ipReleased (why); vethGone (why)" for the summary line, or '' when all were checked. */

@@ -14,6 +14,7 @@ import { CriInspector } from '../../node/cri-inspector.ts';
 import { shimsThrough } from '../../node/runtime-shims.ts';
 import { leakedShims } from '../../report/shim-leaks.ts';
 import { ShellNodeView } from '../../node/shell-node-view.ts';
+import { startLocalNodeEvents } from '../../node/local-node-events.ts';
 import { CriPodDriver } from '../../pods/cri-driver.ts';
 import type { Target } from '../../target.ts';
 import { requireRoot } from '../common/require-root.ts';
@@ -123,6 +124,9 @@ export const criProvider = defineProvider({
       pods.requireImages(fixtures, `Pull it first (crictl --runtime-endpoint ${endpoint} pull <image>), or pass --app-image with an image that is present (it runs wherever a fixture names ${FIXTURE_APP_IMAGE}).`),
     );
     context.undo.push('remove every pod of this run (label sweep)', () => pods.deleteAll());
+    // Read-only: a subscription to the runtime's task events (none on a runtime that is not containerd: then watches poll).
+    const events = await context.step('change sources: task events of the runtime, inotify, ip monitor', () => startLocalNodeEvents({ ...(socketPath(endpoint) ? { containerdSocket: socketPath(endpoint)! } : {}), containerdNamespace: 'k8s.io' }));
+    context.undo.push('stop the change sources (event stream, inotify, ip monitor)', () => events.close());
     const target: Target = {
       info: {
         provider: 'cri',
@@ -147,7 +151,7 @@ export const criProvider = defineProvider({
       pods,
       // Restarting someone else's runtime service is not the harness's to do unasked.
       controls: {},
-      node: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: ipam.dirs }),
+      node: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: ipam.dirs, events }),
     };
     return {
       targets: [target],

@@ -7,6 +7,7 @@ import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts
 import { CriPodDriver } from '../../pods/cri-driver.ts';
 import { CriInspector } from '../../node/cri-inspector.ts';
 import { ShellNodeView } from '../../node/shell-node-view.ts';
+import { startLocalNodeEvents } from '../../node/local-node-events.ts';
 import { startEmbeddedNode } from '../../runtime/embedded-node.ts';
 import { claimStaleRun, findStaleRuns, removeStaleTempDirs } from '../../runtime/run-dir.ts';
 import { runLayout, RUNS_BASE } from '../../runtime/run-layout.ts';
@@ -142,6 +143,8 @@ export const localProvider = defineProvider({
       imageFor: imageMapper(context.common.appImage ?? node.appImage),
       undo: context.undo,
     });
+    const events = await context.step('change sources: containerd task events, inotify, ip monitor', () => startLocalNodeEvents({ containerdSocket: layout.socket, containerdNamespace: 'k8s.io' }));
+    context.undo.push('stop the change sources (event stream, inotify, ip monitor)', () => events.close());
     await context.step('fixture images present on the node', () =>
       pods.requireImages(fixtures, `The embedded node has ${APP_IMAGE} (what ${FIXTURE_APP_IMAGE} in a fixture runs as) and ${PAUSE_IMAGE}; name one of those, or pass --app-image with an image the node has.`),
     );
@@ -179,7 +182,7 @@ export const localProvider = defineProvider({
             }
           : {}),
       },
-      node: new ShellNodeView(new CriInspector(node.client), new LocalShell(), { ipamDirs: [path.join(layout.cniIpamDir, layout.networkName)] }),
+      node: new ShellNodeView(new CriInspector(node.client), new LocalShell(), { ipamDirs: [path.join(layout.cniIpamDir, layout.networkName)], events }),
     };
     await describeRuntime(target.info, node.client, node.runtime());
     startedUp = true;

@@ -1,0 +1,107 @@
+/**
+ * NodeEvents for a node that is this machine (the embedded node, --cri-endpoint): containerd's
+ * task events over its socket, inotify on the watched paths' directories, and one `ip monitor`
+ * for host links. One of each per run, shared by every pod's watch. A source that cannot start
+ * (a runtime that is not containerd, a directory that does not exist) leaves its kind to polling,
+ * and sources() says why.
+ */
+import { TaskEventStream } from '../containerd/task-events.ts';
+import { messageOf } from '../errors.ts';
+import { DirWatchers } from './dir-watchers.ts';
+import { LinkMonitor } from './link-monitor.ts';
+import { changeKeyId, type Change, type ChangeKey, type ChangeKind, type NodeEvents, type SourceState } from './node-events.ts';
+
+export interface LocalNodeEventsOptions {
+  /** containerd's socket; without it (or when it is not containerd) task changes are polled. */
+  containerdSocket?: string;
+  /** containerd namespace of the CRI's tasks. */
+  containerdNamespace?: string;
+  /** Host links are followed only where the node's links are this machine's. */
+  links?: boolean;
+}
+
+class LocalNodeEvents implements NodeEvents {
+  private readonly followers = new Map<string, Set<(change: Change) => void>>();
+  private readonly dirs = new DirWatchers((fullPath, atMs) => this.emit({ kind: 'path', path: fullPath }, 'inotify', atMs));
+  private readonly links: LinkMonitor | undefined;
+  private tasks: TaskEventStream | undefined;
+  private tasksWhyNot: string;
+
+  constructor(options: LocalNodeEventsOptions) {
+    this.links = options.links === false ? undefined : new LinkMonitor((ifindex, atMs) => this.emit({ kind: 'link', ifindex }, 'ip monitor', atMs));
+    this.tasksWhyNot = options.containerdSocket ? 'not subscribed yet' : 'no containerd socket known on this target';
+  }
+
+  async start(options: LocalNodeEventsOptions): Promise<void> {
+    this.links?.start();
+    if (!options.containerdSocket) return;
+    const stream = new TaskEventStream({
+      socket: options.containerdSocket,
+      namespace: options.containerdNamespace ?? 'k8s.io',
+      onEvent: (event) => this.emit({ kind: 'task', id: event.containerId }, `containerd event ${event.topic}`, event.receivedAtMs),
+    });
+    try {
+      await stream.open();
+      this.tasks = stream;
+    } catch (error) {
+      stream.close();
+      // A CRI-O socket, or containerd not answering: its task changes are polled.
+      this.tasksWhyNot = `containerd's event service did not answer on ${options.containerdSocket}: ${messageOf(error)}`;
+    }
+  }
+
+  private emit(key: ChangeKey, source: string, atMs: number): void {
+    const followers = this.followers.get(changeKeyId(key));
+    if (!followers) return;
+    for (const follower of followers) follower({ key, source, atMs });
+  }
+
+  sources(): Record<ChangeKind, SourceState> {
+    const tasks = this.tasks?.state();
+    const linksWhyNot = this.links ? this.links.whyNot() : 'the node\'s links are not this machine\'s';
+    return {
+      task: tasks?.live ? { source: 'containerd events (Events/Subscribe, /tasks/*)' } : { none: tasks ? tasks.why : this.tasksWhyNot },
+      path: { source: 'inotify on the directory' },
+      link: linksWhyNot === undefined ? { source: 'ip -o monitor link' } : { none: linksWhyNot },
+    };
+  }
+
+  /** Why this key's changes are not told (then the watch polls it), or undefined when they are. */
+  whyNot(key: ChangeKey): string | undefined {
+    const state = this.sources()[key.kind];
+    if ('none' in state) return state.none;
+    // A path's directory is watched from the first ask on (idempotent), so a follow right after finds it watched.
+    return key.kind === 'path' ? this.dirs.ensure(key.path) : undefined;
+  }
+
+  follow(keys: ChangeKey[], onChange: (change: Change) => void): () => void {
+    const ids = keys.map((key) => {
+      if (key.kind === 'path') this.dirs.ensure(key.path);
+      const id = changeKeyId(key);
+      if (!this.followers.has(id)) this.followers.set(id, new Set());
+      this.followers.get(id)!.add(onChange);
+      return id;
+    });
+    return () => {
+      for (const id of ids) {
+        const set = this.followers.get(id);
+        set?.delete(onChange);
+        if (set?.size === 0) this.followers.delete(id);
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    this.tasks?.close();
+    this.dirs.close();
+    this.followers.clear();
+    await this.links?.close();
+  }
+}
+
+/** Starts the sources; the caller registers close() in the run's undo stack. */
+export async function startLocalNodeEvents(options: LocalNodeEventsOptions): Promise<NodeEvents> {
+  const events = new LocalNodeEvents(options);
+  await events.start(options);
+  return events;
+}
