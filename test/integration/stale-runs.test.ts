@@ -14,7 +14,8 @@ import path from 'node:path';
 import { RUNS_BASE, runLayout } from '../../lib/runtime/run-layout.ts';
 import { startCli, tempReportDir, type CliResult } from './helpers/cli.ts';
 import { missingDirs, removeIfEmpty } from '../../lib/cleanup/created-dirs.ts';
-import { removeRun, residueOf } from './helpers/residue.ts';
+import { guardedMonitors, removeRun, residueOf } from './helpers/residue.ts';
+import { pollUntil } from '../../lib/wait.ts';
 import { startTicks, linkExists, processAlive } from './helpers/host.ts';
 
 function freeRunId(): string {
@@ -32,6 +33,7 @@ describe('leftovers of a killed run are found, reported and removed; nothing els
   let decoyParents: string[] = [];
   let killedId: string | undefined;
   let killedResidue: string[] = [];
+  let monitorsAfterKill: string[] = [];
   let liveOwner: ResultPromise | undefined;
   let tail: ResultPromise | undefined;
   let second: CliResult | undefined;
@@ -50,6 +52,11 @@ describe('leftovers of a killed run are found, reported and removed; nothing els
     const killedResult = await killed.result;
     expect(killedResult.signal, 'the killed run ended by SIGKILL').to.equal('SIGKILL');
     killedResidue = await residueOf(killedId);
+    // Its ip monitor ends by itself: its guard reads EOF once the killed run's end of the pipe is gone.
+    monitorsAfterKill = await pollUntil(async () => {
+      const left = await guardedMonitors();
+      return left.length === 0 ? { done: true, value: left } : { done: false, seen: left.join('; ') };
+    }, { awaited: 'the killed run\'s ip monitor gone', timeoutMs: 5_000, intervalMs: 100 }).catch((error: unknown) => [String(error)]);
 
     // 2. Decoys. A run directory whose owner lives (a process that names it, as a run's would).
     await mkdir(liveDir, { recursive: true, mode: 0o700 });
@@ -88,6 +95,10 @@ describe('leftovers of a killed run are found, reported and removed; nothing els
     // The decoys kept the runs folder busy when the run under test ended, so it could not remove it.
     await rmdir(RUNS_BASE).catch(() => undefined);
     await rmdir(path.dirname(RUNS_BASE)).catch(() => undefined);
+  });
+
+  it('the killed run\'s ip monitor did not outlive it', function () {
+    expect(monitorsAfterKill).to.deep.equal([]);
   });
 
   it('the killed run really left processes, mounts, links, CNI cache and its directory', function () {
