@@ -9,6 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPodManifest, type PodManifest } from './pods/manifest.ts';
+import type { PodRef } from './pods/pod-driver.ts';
 import type { Target } from './target.ts';
 
 export interface SuiteRun {
@@ -17,16 +18,49 @@ export interface SuiteRun {
   fixturesDir: string;
 }
 
-const currentRun = new AsyncLocalStorage<SuiteRun>();
-
-export function runSuitesOn<T>(run: SuiteRun, work: () => T): T {
-  return currentRun.run(run, work);
+/** A pod delete started after its suite's checks, that the run waits for before it ends. */
+interface DeleteUnderWay {
+  pod: string;
+  done: Promise<string | undefined>;
 }
 
-function run(): SuiteRun {
+const currentRun = new AsyncLocalStorage<SuiteRun & { deletes: DeleteUnderWay[] }>();
+
+export function runSuitesOn<T>(run: SuiteRun, work: () => T): T {
+  return currentRun.run({ ...run, deletes: [] }, work);
+}
+
+function run(): SuiteRun & { deletes: DeleteUnderWay[] } {
   const found = currentRun.getStore();
   if (!found) throw new Error('no target: suites run through `pause-conformance run`, which brings one up');
   return found;
+}
+
+/**
+ * Deletes a pod whose suite is done without waiting for it: the next suite makes its pod while
+ * this one goes (a create and a delete each take about half a second here, and most of it is the
+ * runtime's waiting, not the CPU's). The run waits for every such delete in deletesSettled(), and
+ * a delete that failed fails there, naming the pod.
+ */
+export function deleteAfterwards(pod: PodRef): void {
+  const deletes = run().deletes;
+  const done = target()
+    .pods.delete(pod)
+    .then(
+      () => undefined,
+      (error: unknown) => `pod ${pod.name} (sandbox ${pod.sandboxId.slice(0, 13)}): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  deletes.push({ pod: pod.name, done });
+}
+
+/**
+ * Waits for every delete deleteAfterwards() started; throws with each one that failed. Called
+ * before the run ends and before a check that must not cut a delete short (a runtime restart).
+ */
+export async function deletesSettled(): Promise<void> {
+  const deletes = run().deletes.splice(0);
+  const failures = (await Promise.all(deletes.map((d) => d.done))).filter((f): f is string => f !== undefined);
+  if (failures.length > 0) throw new Error(`the delete of ${failures.length} pod(s) after their suite failed: ${failures.join('; ')}`);
 }
 
 /** The target of the run the calling check belongs to. */

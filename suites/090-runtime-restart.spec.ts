@@ -23,7 +23,7 @@ function nsSummary(ns: NamespaceIds): Record<string, string | undefined> {
 
 describe('the sandbox survives a runtime restart', function () {
   // Made only where the target can restart its runtime: elsewhere the check skips, saying why.
-  const pod = usePod('trio', { when: () => target().controls.restartRuntime !== undefined });
+  const pod = usePod('trio', { when: () => target().controls.restartRuntime !== undefined, quietNode: true });
 
   it('pause and app containers keep their pids, namespaces and IP; the sandbox is READY again; exec works', async function () {
     const restartRuntime = target().controls.restartRuntime;

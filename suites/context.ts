@@ -4,7 +4,7 @@
  * construct or know the provider.
  */
 import type { DeleteResult, PodRef } from '../lib/pods/pod-driver.ts';
-import { fixture, target } from '../lib/run-context.ts';
+import { deleteAfterwards, deletesSettled, fixture, target } from '../lib/run-context.ts';
 
 export { fixture, target };
 
@@ -21,11 +21,14 @@ export interface UsedPod {
 export interface UsePodOptions {
   /** Make the pod only where this holds (e.g. the target can restart its runtime); else the checks skip. */
   when?: () => boolean;
+  /** Wait for the deletes of earlier suites' pods first: the checks act on the whole runtime (restart it). */
+  quietNode?: boolean;
 }
 
 /**
- * Makes the fixture's pod before the enclosing describe's checks and deletes it after them (the
- * run's undo stack still removes it if the delete fails or the run is interrupted). Returns a
+ * Makes the fixture's pod before the enclosing describe's checks and starts its delete after them,
+ * which the run waits for before it ends (the run's undo stack still removes it if the delete
+ * fails or the run is interrupted). Returns a
  * getter, because the pod exists only once the before hook has run.
  */
 export function usePod(fixtureName: string | URL, options: UsePodOptions = {}): UsedPod {
@@ -33,12 +36,14 @@ export function usePod(fixtureName: string | URL, options: UsePodOptions = {}): 
   let deletedInCheck = false;
   before(async function () {
     if (options.when && !options.when()) return;
+    if (options.quietNode) await deletesSettled();
     pod = await target().pods.create(await fixture(fixtureName));
   });
-  after(async function () {
+  after(function () {
     const made = pod;
     pod = undefined;
-    if (made) await target().pods.delete(made);
+    // The next suite makes its pod meanwhile; the run waits for this delete, and fails if it does.
+    if (made) deleteAfterwards(made);
   });
   const get = (): PodRef => {
     if (pod) return pod;

@@ -12,7 +12,7 @@ import { PACKAGE_ROOT } from '../package-root.ts';
 import { collectChecks } from '../report/collector.ts';
 import { ConsoleReporter } from '../report/console-reporter.ts';
 import type { TargetReport } from '../report/report.ts';
-import { runSuitesOn } from '../run-context.ts';
+import { deletesSettled, runSuitesOn } from '../run-context.ts';
 import type { Target } from '../target.ts';
 import type { Interruption } from './interruption.ts';
 import { SUITES_DIR, suiteFiles } from './suite-files.ts';
@@ -75,6 +75,8 @@ export async function loadSuites(grep: string | undefined, instance = 0, files =
   // as complete; with it, loading the file fails and says why.
   const mocha = new Mocha({ reporter: ConsoleReporter, timeout: 120_000, forbidOnly: true, ...(grep ? { grep } : {}) });
   await loadInto(mocha, files, instance);
+  // usePod deletes a suite's pod while the next suite starts: the run ends only once each is gone.
+  mocha.suite.afterAll('the pods of finished suites are deleted', deletesSettled);
   mocha.cleanReferencesAfterRun(false);
   if (grep !== undefined) {
     const pattern = new RegExp(grep);
