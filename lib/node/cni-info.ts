@@ -82,3 +82,19 @@ export function ipamStoresFromStatusInfo(info: Record<string, string>): IpamStor
     return { dirs: [], notChecked: "the runtime's CNI configuration in its status is not JSON" };
   }
 }
+
+/**
+ * containerd's task directory of the CRI's namespace, from the CRI status's config: its stateDir
+ * is <containerd state>/io.containerd.grpc.v1.cri, the tasks' bundles are in
+ * <containerd state>/io.containerd.runtime.v2.task/k8s.io (containerd 1.6 to 2.x). Undefined when
+ * the runtime's status has no such config (not containerd).
+ */
+export function containerdTaskDirFromStatusInfo(info: Record<string, string>): string | undefined {
+  try {
+    const stateDir = (JSON.parse(info['config'] ?? '{}') as { stateDir?: unknown }).stateDir;
+    if (typeof stateDir !== 'string' || !stateDir.endsWith('/io.containerd.grpc.v1.cri')) return undefined;
+    return `${stateDir.slice(0, -'/io.containerd.grpc.v1.cri'.length)}/io.containerd.runtime.v2.task/k8s.io`;
+  } catch {
+    return undefined;
+  }
+}

@@ -3,7 +3,8 @@ import { CriClient, CriError } from '../cri/client.ts';
 import * as grpc from '@grpc/grpc-js';
 import { parseContainerInspect, parseSandboxInspect } from './inspect-parsers.ts';
 import { parseImageInspect } from './image-inspect.ts';
-import type { ContainerFacts, ImageFacts, SandboxFacts } from './node-view.ts';
+import type { ContainerFacts, ContainerStateFact, ImageFacts, SandboxFacts, SandboxState } from './node-view.ts';
+import { containerStateOf, sandboxStateOf } from '../cri/states.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
 
 function isNotFound(error: unknown): boolean {
@@ -23,6 +24,20 @@ export class CriInspector implements RuntimeInspector {
       if (isNotFound(error)) return { id: sandboxId, state: 'gone', attempt: 0, labels: {} };
       throw error;
     }
+  }
+
+  async sandboxState(sandboxId: string): Promise<SandboxState> {
+    try {
+      return sandboxStateOf((await this.client.podSandboxStatus(sandboxId, false)).status.state);
+    } catch (error) {
+      if (isNotFound(error)) return 'gone';
+      throw error;
+    }
+  }
+
+  async containerStates(sandboxId: string): Promise<ContainerStateFact[]> {
+    const listed = await this.client.listContainers({ podSandboxId: sandboxId });
+    return listed.map((container) => ({ id: container.id, name: container.metadata.name, state: containerStateOf(container.state) }));
   }
 
   async containers(sandboxId: string): Promise<ContainerFacts[]> {

@@ -46,10 +46,10 @@ export class LinkMonitor {
     child.stderr.on('data', (chunk: string) => void (stderr += chunk));
     child.then(
       (result) => {
-        if (this.child === child) this.ended = `ip monitor ended (exit ${result.exitCode ?? result.signal ?? '?'}${stderr.trim() ? `: ${stderr.trim().split('\n').at(-1)}` : ''})`;
+        if (this.child === child && this.ended === undefined) this.ended = `ip monitor ended (exit ${result.exitCode ?? result.signal ?? '?'}${stderr.trim() ? `: ${stderr.trim().split('\n').at(-1)}` : ''})`;
       },
       (error: unknown) => {
-        if (this.child === child) this.ended = `ip monitor failed: ${messageOf(error)}`;
+        if (this.child === child && this.ended === undefined) this.ended = `ip monitor failed: ${messageOf(error)}`;
       },
     );
   }
@@ -62,7 +62,7 @@ export class LinkMonitor {
   async close(): Promise<void> {
     const child = this.child;
     if (!child) return;
-    this.ended = 'closed';
+    this.ended ??= 'closed';
     child.stdin.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
     await child;

@@ -9,6 +9,7 @@ import { TaskEventStream } from '../containerd/task-events.ts';
 import { messageOf } from '../errors.ts';
 import { DirWatchers } from './dir-watchers.ts';
 import { LinkMonitor } from './link-monitor.ts';
+import { ProcessExits } from './process-exits.ts';
 import { changeKeyId, type Change, type ChangeKey, type ChangeKind, type NodeEvents, type SourceState } from './node-events.ts';
 
 export interface LocalNodeEventsOptions {
@@ -24,6 +25,7 @@ class LocalNodeEvents implements NodeEvents {
   private readonly followers = new Map<string, Set<(change: Change) => void>>();
   private readonly dirs = new DirWatchers((fullPath, atMs) => this.emit({ kind: 'path', path: fullPath }, 'inotify', atMs));
   private readonly links: LinkMonitor | undefined;
+  private readonly exits = new ProcessExits((pid, atMs) => this.emit({ kind: 'process', pid }, 'pidfd', atMs));
   private tasks: TaskEventStream | undefined;
   private tasksWhyNot: string;
 
@@ -34,11 +36,12 @@ class LocalNodeEvents implements NodeEvents {
 
   async start(options: LocalNodeEventsOptions): Promise<void> {
     this.links?.start();
+    await this.exits.start();
     if (!options.containerdSocket) return;
     const stream = new TaskEventStream({
       socket: options.containerdSocket,
       namespace: options.containerdNamespace ?? 'k8s.io',
-      onEvent: (event) => this.emit({ kind: 'task', id: event.containerId }, `containerd event ${event.topic}`, event.receivedAtMs),
+      onEvent: (event) => this.emit({ kind: 'task', id: event.containerId }, `containerd event ${event.topic}`, event.receivedAtMs, event.topic),
     });
     try {
       await stream.open();
@@ -50,10 +53,10 @@ class LocalNodeEvents implements NodeEvents {
     }
   }
 
-  private emit(key: ChangeKey, source: string, atMs: number): void {
+  private emit(key: ChangeKey, source: string, atMs: number, topic?: string): void {
     const followers = this.followers.get(changeKeyId(key));
     if (!followers) return;
-    for (const follower of followers) follower({ key, source, atMs });
+    for (const follower of followers) follower({ key, source, atMs, ...(topic ? { topic } : {}) });
   }
 
   sources(): Record<ChangeKind, SourceState> {
@@ -63,6 +66,7 @@ class LocalNodeEvents implements NodeEvents {
       task: tasks?.live ? { source: 'containerd events (Events/Subscribe, /tasks/*)' } : { none: tasks ? tasks.why : this.tasksWhyNot },
       path: { source: 'inotify on the directory' },
       link: linksWhyNot === undefined ? { source: 'ip -o monitor link' } : { none: linksWhyNot },
+      process: this.exits.whyNot() === undefined ? { source: 'pidfd (pidfd_open + poll, one perl helper)' } : { none: this.exits.whyNot()! },
     };
   }
 
@@ -77,6 +81,7 @@ class LocalNodeEvents implements NodeEvents {
   follow(keys: ChangeKey[], onChange: (change: Change) => void): () => void {
     const ids = keys.map((key) => {
       if (key.kind === 'path') this.dirs.ensure(key.path);
+      if (key.kind === 'process') this.exits.watch(key.pid);
       const id = changeKeyId(key);
       if (!this.followers.has(id)) this.followers.set(id, new Set());
       this.followers.get(id)!.add(onChange);
@@ -96,6 +101,7 @@ class LocalNodeEvents implements NodeEvents {
     this.dirs.close();
     this.followers.clear();
     await this.links?.close();
+    await this.exits.close();
   }
 }
 

@@ -9,7 +9,8 @@
  * - task: containerd's Events/Subscribe stream, keyed by container or sandbox id (/tasks/exit is
  *   published once the shim reaped the process; /tasks/delete once the task is cleaned up);
  * - path: inotify on the parent directory (the netns bind mount, the IPAM file, the shim socket);
- * - link: rtnetlink through `ip -o monitor link` (sysfs gives inotify no events).
+ * - link: rtnetlink through `ip -o monitor link` (sysfs gives inotify no events);
+ * - process: a pidfd per process (process-exits.ts), told by the kernel at the exit itself.
  */
 
 /** A thing on the node whose change a watch waits for. */
@@ -19,14 +20,18 @@ export type ChangeKey =
   /** A file or directory entry, by absolute path: created or removed. */
   | { kind: 'path'; path: string }
   /** A host link, by ifindex: changed or deleted. */
-  | { kind: 'link'; ifindex: number };
+  | { kind: 'link'; ifindex: number }
+  /** A process, by pid on the node, followed from a moment it was seen there: exited. */
+  | { kind: 'process'; pid: number };
 
 export type ChangeKind = ChangeKey['kind'];
 
 export interface Change {
   key: ChangeKey;
-  /** Which source told it: "containerd events /tasks/exit", "inotify", "ip monitor". */
+  /** Which source told it: "containerd event /tasks/exit", "inotify", "ip monitor". */
   source: string;
+  /** A task change's event topic ("/tasks/exit", "/tasks/delete"). */
+  topic?: string;
   /** When this process received it (ms since the epoch). */
   atMs: number;
 }
@@ -54,5 +59,7 @@ export function changeKeyId(key: ChangeKey): string {
       return `path:${key.path}`;
     case 'link':
       return `link:${key.ifindex}`;
+    case 'process':
+      return `process:${key.pid}`;
   }
 }

@@ -45,6 +45,9 @@ export interface ContainerFacts {
   exitCode?: number;
 }
 
+/** A container's state as the runtime lists it, without the rest of its facts. */
+export type ContainerStateFact = Pick<ContainerFacts, 'id' | 'name' | 'state'>;
+
 /** An image as the runtime has it: its id and the command its config runs (e.g. the sandbox image). */
 export interface ImageFacts {
   /** Image id (config digest) as the runtime names it. */
@@ -67,9 +70,19 @@ export interface NodeView {
   readonly events?: NodeEvents;
   /** The IPAM store entries an allocated IP has (host-local: dataDir/<network>/<ip>), for following their removal. */
   ipStorePaths?(ip: string): string[];
+  /**
+   * The directory containerd keeps a task's bundle in (<state>/io.containerd.runtime.v2.task/<ns>/<id>),
+   * where known: it is removed at the end of the task's delete, right before the CRI marks the
+   * container exited or the sandbox NOTREADY, so its removal tells when to look at those.
+   */
+  taskBundlePath?(id: string): string;
   sandbox(sandboxId: string): Promise<SandboxFacts>;
   containers(sandboxId: string): Promise<ContainerFacts[]>;
   container(containerId: string): Promise<ContainerFacts>;
+  /** The sandbox's state alone: cheaper than sandbox() where the runtime can tell it alone. */
+  sandboxState(sandboxId: string): Promise<SandboxState>;
+  /** Each listed container's id, name and state: cheaper than containers() where the runtime can tell them alone. */
+  containerStates(sandboxId: string): Promise<ContainerStateFact[]>;
   namespaces(pid: number): Promise<NamespaceIds>;
   /**
    * present while the process exists and is not a zombie (and, given `startTicks`, is the process

@@ -8,12 +8,13 @@ import { LocalShell } from './shells/local-shell.ts';
 import type { RuntimeInspector } from './runtime-inspector.ts';
 import type { NodeEvents } from './node-events.ts';
 import { parseNamespaceLinks } from '../linux/ns-links.ts';
-import type { ContainerFacts, HostLink, ImageFacts, NamespaceIds, NodeView, SandboxFacts } from './node-view.ts';
+import type { ContainerFacts, ContainerStateFact, HostLink, ImageFacts, NamespaceIds, NodeView, SandboxFacts, SandboxState } from './node-view.ts';
 import { parseIpLinkJson } from '../linux/ip-link.ts';
 import { hasExited, parseProcStat } from '../linux/proc-stat.ts';
 import { isUnknown, presenceOfResult, presentOrThrow, shellSaid, type Presence } from './presence.ts';
 import { parseShimsFromPs, PS_SHIMS_ARGV, type RuntimeShim } from './runtime-shims.ts';
 import { posix } from 'node:path';
+import { localLinkByIndex, localShims } from './local-proc.ts';
 
 const NAMESPACE_KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;
 
@@ -22,16 +23,17 @@ export interface ShellNodeViewOptions {
   ipamDirs?: string[];
   /** The node's change sources (local-node-events.ts on this machine); without them, watches poll. */
   events?: NodeEvents;
+  /** containerd's task directory of the CRI's namespace (<state>/io.containerd.runtime.v2.task/k8s.io), where known. */
+  taskStateDir?: string;
 }
 
 export class ShellNodeView implements NodeView {
   private readonly inspector: RuntimeInspector;
   private readonly shell: NodeShell;
   private readonly ipamDirs: string[];
-  /** The name each followed ifindex had when links were last listed (see link()). */
-  private readonly linkNames = new Map<number, string>();
 
   readonly events?: NodeEvents;
+  readonly taskBundlePath?: (id: string) => string;
 
   /** Present only when the inspector can read image configs. */
   readonly image?: (reference: string) => Promise<ImageFacts | undefined>;
@@ -41,6 +43,8 @@ export class ShellNodeView implements NodeView {
     this.shell = shell;
     this.ipamDirs = options.ipamDirs ?? [];
     if (options.events) this.events = options.events;
+    const taskStateDir = options.taskStateDir;
+    if (taskStateDir) this.taskBundlePath = (id) => posix.join(taskStateDir, id);
     if (inspector.image) this.image = (reference) => inspector.image!(reference);
   }
 
@@ -54,6 +58,14 @@ export class ShellNodeView implements NodeView {
 
   container(containerId: string): Promise<ContainerFacts> {
     return this.inspector.container(containerId);
+  }
+
+  async sandboxState(sandboxId: string): Promise<SandboxState> {
+    return this.inspector.sandboxState ? this.inspector.sandboxState(sandboxId) : (await this.inspector.sandbox(sandboxId)).state;
+  }
+
+  async containerStates(sandboxId: string): Promise<ContainerStateFact[]> {
+    return this.inspector.containerStates ? this.inspector.containerStates(sandboxId) : this.inspector.containers(sandboxId);
   }
 
   async namespaces(pid: number): Promise<NamespaceIds> {
@@ -139,6 +151,7 @@ export class ShellNodeView implements NodeView {
   }
 
   async shims(): Promise<RuntimeShim[] | { unknown: string }> {
+    if (this.shell instanceof LocalShell) return localShims();
     const result = await this.shell.run(PS_SHIMS_ARGV);
     if (result.exitCode !== 0) return { unknown: shellSaid(this.command(PS_SHIMS_ARGV), result) };
     return parseShimsFromPs(result.stdout);
@@ -150,23 +163,13 @@ export class ShellNodeView implements NodeView {
   }
 
   async link(ifindex: number): Promise<HostLink | undefined> {
-    const known = this.shell instanceof LocalShell ? this.linkNames.get(ifindex) : undefined;
-    if (known !== undefined) {
-      // On this machine sysfs reads cost no process (local-fs-probes.ts), where listing every link
-      // spawns `ip`: polled by a teardown watch, those spawns were most of the harness's CPU at 16
-      // pods (npm run bench). The link is still there under its name while that name's ifindex
-      // matches; gone, renamed or a reused name falls through to the full listing.
-      const master = await this.shell.run(['readlink', `/sys/class/net/${known}/master`]);
-      const index = await this.shell.run(['cat', `/sys/class/net/${known}/ifindex`]);
-      if (index.exitCode === 0 && Number(index.stdout) === ifindex) {
-        return master.exitCode === 0 ? { name: known, ifindex, master: posix.basename(master.stdout) } : { name: known, ifindex };
-      }
+    // On this machine /sys answers without a process (local-proc.ts); listing every link spawns
+    // `ip`, and a teardown watch asks once per look.
+    if (this.shell instanceof LocalShell) {
+      const local = localLinkByIndex(ifindex);
+      if (local !== 'ask ip') return local;
     }
-    const links = parseIpLinkJson(await runChecked(this.shell, ['ip', '-j', 'link', 'show']));
-    const found = links.find((link) => link.ifindex === ifindex);
-    if (found) this.linkNames.set(ifindex, found.name);
-    else this.linkNames.delete(ifindex);
-    return found;
+    return parseIpLinkJson(await runChecked(this.shell, ['ip', '-j', 'link', 'show'])).find((link) => link.ifindex === ifindex);
   }
 
   async kill(pid: number, signal: 'KILL' | 'TERM'): Promise<void> {

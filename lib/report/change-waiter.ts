@@ -3,11 +3,13 @@
  * (node-events.ts), with a bounded fallback, instead of every 5 ms. A change that came while the
  * condition was being looked at is kept, so none is lost between a look and the wait after it.
  *
- * After a change the thing is looked at again a few times shortly (FOLLOW_UP_MS): the event and
- * the runtime's own handling of it race (containerd marks a container exited after it handled the
- * same /tasks/exit the watch was told of; CNI removes the IP file after the veth), so the first
- * look after an event may still see the old state. That costs a handful of looks per event, where
- * polling cost one every 5 ms for as long as the teardown took.
+ * After a change that can come before what is looked at shows it, the thing is looked at again a
+ * few times shortly (FOLLOW_UP_MS): containerd publishes /tasks/delete and then marks the
+ * container exited in the CRI; a shim removes its socket and then exits. Which changes those are
+ * is the caller's to say (`followUpAfter`): after /tasks/exit the process is already reaped, after
+ * an unlink the entry is already gone, and a follow-up would only cost looks (each a CRI call for
+ * some conditions). That is a handful of looks per pod, where polling cost one every 5 ms for as
+ * long as the teardown took.
  */
 import type { Change, ChangeKey, NodeEvents } from '../node/node-events.ts';
 
@@ -24,7 +26,10 @@ export class ChangeWaiter {
   /** What the last wait ended on, for the evidence of the look that came after it. */
   private last = 'first look';
 
-  constructor(events: NodeEvents, keys: ChangeKey[]) {
+  private readonly followUpAfter: (change: Change) => boolean;
+
+  constructor(events: NodeEvents, keys: ChangeKey[], followUpAfter: (change: Change) => boolean = () => true) {
+    this.followUpAfter = followUpAfter;
     this.stopFollowing = events.follow(keys, (change) => {
       if (this.wake) {
         const wake = this.wake;
@@ -44,7 +49,7 @@ export class ChangeWaiter {
     const change = this.pending ?? (await this.waitFor(this.followUps < FOLLOW_UP_MS.length ? FOLLOW_UP_MS[this.followUps]! : FALLBACK_MS));
     this.pending = undefined;
     if (change) {
-      this.followUps = 0;
+      this.followUps = this.followUpAfter(change) ? 0 : FOLLOW_UP_MS.length;
       this.last = `${change.source}`;
     } else if (this.followUps < FOLLOW_UP_MS.length) {
       const base = this.last.replace(/ \(follow-up.*\)$/, '');

@@ -121,17 +121,22 @@ async function watchUntilGone(plan: GonePlan, startMs: number, record: Evidence,
 }
 
 /**
- * A waiter per condition whose every thing the node tells changes of; the others are polled,
- * with why (no source of that kind, a directory not watched, no keys).
+ * A waiter per condition with at least one thing the node tells changes of (a condition's keys
+ * are alternatives: containerd's task events alone tell each, pidfd and inotify tell it sooner);
+ * a condition with none is polled, with why (no source of its kinds, a directory not watched).
  */
 function waitersFor(plan: GonePlan): { waiters: Record<string, ChangeWaiter>; polled: Record<string, string> } {
   const waiters: Record<string, ChangeWaiter> = {};
   const polled: Record<string, string> = {};
   for (const name of Object.keys(plan.conditions) as GoneCondition[]) {
     const keys = plan.keys[name] ?? [];
-    const why = !plan.events ? 'the target tells no changes of its node' : keys.length === 0 ? 'nothing to follow' : keys.map((key) => plan.events!.whyNot(key)).find((w) => w !== undefined);
-    if (why) polled[name] = why;
-    else waiters[name] = new ChangeWaiter(plan.events!, keys);
+    if (!plan.events || keys.length === 0) {
+      polled[name] = !plan.events ? 'the target tells no changes of its node' : 'nothing to follow';
+      continue;
+    }
+    const live = keys.filter((key) => plan.events!.whyNot(key) === undefined);
+    if (live.length === 0) polled[name] = [...new Set(keys.map((key) => plan.events!.whyNot(key)!))].join('; ');
+    else waiters[name] = new ChangeWaiter(plan.events, live, plan.followUpAfter[name]);
   }
   return { waiters, polled };
 }

@@ -9,7 +9,7 @@
  * "not checked: why" and left out of the conditions, never dropped silently. A probe with no clear
  * answer (timeout, stopped node) fails the check with what the shell said (lib/node/presence.ts).
  */
-import type { ChangeKey, NodeEvents } from '../node/node-events.ts';
+import type { Change, ChangeKey, NodeEvents } from '../node/node-events.ts';
 import type { NodeView } from '../node/node-view.ts';
 import { describePresence, presentOrThrow, type Presence } from '../node/presence.ts';
 import { describeRuntimeShim, type RuntimeShim } from '../node/runtime-shims.ts';
@@ -62,6 +62,8 @@ export interface GonePlan {
   /** The node's change sources, where it has them, and per condition the things whose changes call for a look. */
   events?: NodeEvents;
   keys: Partial<Record<GoneCondition, ChangeKey[]>>;
+  /** Per condition, the changes after which what it looks at may still lag (change-waiter.ts): looked at again shortly. */
+  followUpAfter: Partial<Record<GoneCondition, (change: Change) => boolean>>;
 }
 
 /** The ones still present among `items`; a probe with no clear answer throws (ProbeUnknownError). */
@@ -116,7 +118,7 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   for (const sandbox of sandboxes) {
     // The pause task's id is the sandbox's; each container's task has the container's id.
     taskIds.push(sandbox.sandboxId);
-    if (node.events) taskIds.push(...(sandbox.containerIds ?? (await node.containers(sandbox.sandboxId)).map((c) => c.id)));
+    if (node.events) taskIds.push(...(sandbox.containerIds ?? (await node.containerStates(sandbox.sandboxId)).map((c) => c.id)));
     before[sandbox.sandboxId] = Object.fromEntries(GONE_CONDITIONS.map((name) => [name, [] as Evidence[]]));
     if (sandbox.pausePid) {
       pausePids.push(sandbox.pausePid);
@@ -127,7 +129,7 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
     if (sandbox.containerPids.length === 0) control(sandbox, 'containersGone', 'the container pid list', 'none');
     for (const pid of sandbox.containerPids) control(sandbox, 'containersGone', `container process ${pid}`, await processPresence(pid));
 
-    const state = (await node.sandbox(sandbox.sandboxId)).state;
+    const state = await node.sandboxState(sandbox.sandboxId);
     control(sandbox, 'sandboxNotReady', `sandbox ${sandbox.sandboxId.slice(0, 13)} READY (${state})`, state === 'ready' ? 'present' : 'absent');
 
     if (sandbox.netnsPath) {
@@ -176,12 +178,12 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
       // A process still there already says "not gone": the runtime is asked only once they all are.
       if (running.length > 0) return running;
       // The runtime's word too: a container it still calls running is not gone, whatever its pid.
-      for (const id of ids) for (const c of await node.containers(id)) if (c.state === 'running') running.push(`container ${c.name} ${c.id.slice(0, 13)} running`);
+      for (const id of ids) for (const c of await node.containerStates(id)) if (c.state === 'running') running.push(`container ${c.name} ${c.id.slice(0, 13)} running`);
       return running;
     }),
     sandboxNotReady: watch('sandboxNotReady', async () => {
       const ready: string[] = [];
-      for (const id of ids) if ((await node.sandbox(id)).state === 'ready') ready.push(`sandbox ${id.slice(0, 13)} READY`);
+      for (const id of ids) if ((await node.sandboxState(id)) === 'ready') ready.push(`sandbox ${id.slice(0, 13)} READY`);
       return ready;
     }),
   };
@@ -203,17 +205,27 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   }
   const tasks = taskIds.map((id): ChangeKey => ({ kind: 'task', id }));
   const sandboxTasks = ids.map((id): ChangeKey => ({ kind: 'task', id }));
+  const processes = (pids: number[]): ChangeKey[] => pids.map((pid) => ({ kind: 'process', pid }));
+  const bundles = (taskIdsOf: string[]): ChangeKey[] => (node.taskBundlePath ? taskIdsOf.map((id) => ({ kind: 'path', path: node.taskBundlePath!(id) })) : []);
+  // Any one source of a condition's keys tells its change: the task events alone cover each, the
+  // kernel's pidfd and inotify tell the same sooner.
   const keys: GonePlan['keys'] = {
-    pauseGone: sandboxTasks,
-    containersGone: tasks,
-    sandboxNotReady: sandboxTasks,
+    pauseGone: [...processes(pausePids), ...sandboxTasks],
+    containersGone: [...processes(containerPids), ...tasks, ...bundles(taskIds.filter((id) => !ids.includes(id)))],
+    sandboxNotReady: [...sandboxTasks, ...bundles(ids)],
     netnsGone: netnsPaths.map((path): ChangeKey => ({ kind: 'path', path })),
     vethGone: vethIndexes.map((ifindex): ChangeKey => ({ kind: 'link', ifindex })),
     ipReleased: ips.flatMap((ip) => (node.ipStorePaths?.(ip) ?? []).map((path): ChangeKey => ({ kind: 'path', path }))),
     // The shim goes after its sandbox's task is deleted; its socket is removed as it exits.
     shimGone: [...sandboxTasks, ...shims.flatMap((shim) => (shim.socket ? [{ kind: 'path', path: shim.socket } as const] : []))],
   };
-  return { before, controlFailures, notChecked, conditions, left: () => ({ ...left }), shims, keys, ...(node.events ? { events: node.events } : {}) };
+  // containerd publishes /tasks/delete, then marks the container exited (and a sandbox NOTREADY) in
+  // the CRI; /tasks/exit comes once the process is reaped, an unlink once the entry is gone. A shim
+  // removes its socket before it exits, and a link's sysfs and netlink views are not one step.
+  const afterTaskDelete = (change: Change): boolean => change.topic === '/tasks/delete' || (change.key.kind === 'path' && node.taskBundlePath !== undefined && taskIds.some((id) => node.taskBundlePath!(id) === (change.key as { path: string }).path));
+  const always = (): boolean => true;
+  const followUpAfter: GonePlan['followUpAfter'] = { containersGone: afterTaskDelete, sandboxNotReady: afterTaskDelete, vethGone: always, shimGone: always, pauseGone: () => false, netnsGone: () => false, ipReleased: () => false };
+  return { before, controlFailures, notChecked, conditions, left: () => ({ ...left }), shims, keys, followUpAfter, ...(node.events ? { events: node.events } : {}) };
 }
 
 /** "not checked: ipReleased (why); vethGone (why)" for the summary line, or '' when all were checked. */

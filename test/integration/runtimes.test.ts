@@ -20,7 +20,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Report } from '../../lib/report/report.ts';
 import { runCli, tempReportDir } from './helpers/cli.ts';
-import { guardedMonitors, residueOf } from './helpers/residue.ts';
+import { runHelpersLeft, residueOf } from './helpers/residue.ts';
 
 interface KnownVerdict {
   runtime: string;
@@ -126,7 +126,7 @@ describe('the embedded suites on each containerd, with the verdict each earns', 
       }
       // Whatever the runtime left, the run's own clean-up removed: nothing of it is on the machine.
       expect(await residueOf(report.runId), 'residue after the run').to.deep.equal([]);
-      expect(await guardedMonitors(), 'ip monitors of the run left running').to.deep.equal([]);
+      expect(await runHelpersLeft(), 'the run\'s helpers (ip monitor, pidfd) left running').to.deep.equal([]);
     });
   }
 });

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { RUNS_BASE, runLayout } from '../../lib/runtime/run-layout.ts';
 import { startCli, tempReportDir, type CliResult } from './helpers/cli.ts';
 import { missingDirs, removeIfEmpty } from '../../lib/cleanup/created-dirs.ts';
-import { guardedMonitors, removeRun, residueOf } from './helpers/residue.ts';
+import { runHelpersLeft, removeRun, residueOf } from './helpers/residue.ts';
 import { pollUntil } from '../../lib/wait.ts';
 import { startTicks, linkExists, processAlive } from './helpers/host.ts';
 
@@ -52,11 +52,11 @@ describe('leftovers of a killed run are found, reported and removed; nothing els
     const killedResult = await killed.result;
     expect(killedResult.signal, 'the killed run ended by SIGKILL').to.equal('SIGKILL');
     killedResidue = await residueOf(killedId);
-    // Its ip monitor ends by itself: its guard reads EOF once the killed run's end of the pipe is gone.
+    // Its helpers end by themselves: each reads EOF once the killed run's end of its stdin is gone.
     monitorsAfterKill = await pollUntil(async () => {
-      const left = await guardedMonitors();
+      const left = await runHelpersLeft();
       return left.length === 0 ? { done: true, value: left } : { done: false, seen: left.join('; ') };
-    }, { awaited: 'the killed run\'s ip monitor gone', timeoutMs: 5_000, intervalMs: 100 }).catch((error: unknown) => [String(error)]);
+    }, { awaited: 'the killed run\'s helpers gone', timeoutMs: 5_000, intervalMs: 100 }).catch((error: unknown) => [String(error)]);
 
     // 2. Decoys. A run directory whose owner lives (a process that names it, as a run's would).
     await mkdir(liveDir, { recursive: true, mode: 0o700 });
@@ -97,7 +97,7 @@ describe('leftovers of a killed run are found, reported and removed; nothing els
     await rmdir(path.dirname(RUNS_BASE)).catch(() => undefined);
   });
 
-  it('the killed run\'s ip monitor did not outlive it', function () {
+  it('the killed run\'s helpers (ip monitor, pidfd) did not outlive it', function () {
     expect(monitorsAfterKill).to.deep.equal([]);
   });
 

@@ -34,6 +34,8 @@ class FakeNode {
     return {
       sandbox: async (id) => ({ id, state: this.present.has('ready') ? 'ready' : 'notready', attempt: 0, labels: {} }),
       containers: async () => [],
+      sandboxState: async () => (this.present.has('ready') ? 'ready' : 'notready'),
+      containerStates: async () => [],
       container: fail,
       namespaces: fail,
       processPresence: (pid) => answer(`pid:${pid}`),

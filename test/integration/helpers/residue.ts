@@ -12,8 +12,15 @@ export async function removeRun(runId: string): Promise<string[]> {
   return removeResidue(runLayout(runId));
 }
 
-/** Runs' `ip -o monitor link` guards (lib/node/link-monitor.ts) still running on this machine, as `pgrep -a` lists them. */
-export async function guardedMonitors(): Promise<string[]> {
-  const listed = await execa('pgrep', ['-af', '^sh -c ip -o monitor link & monitor='], { reject: false });
-  return listed.stdout.split('\n').filter(Boolean);
+/**
+ * The long-lived helpers a run starts on this machine (lib/node/link-monitor.ts's guarded
+ * `ip -o monitor link`, lib/node/process-exits.ts's pidfd helper) still running, as `pgrep -a` lists them.
+ */
+export async function runHelpersLeft(): Promise<string[]> {
+  const left: string[] = [];
+  for (const pattern of ['^sh -c ip -o monitor link & monitor=', '^perl -e .*syscall\\(434']) {
+    const listed = await execa('pgrep', ['-af', pattern], { reject: false });
+    left.push(...listed.stdout.split('\n').filter(Boolean));
+  }
+  return left;
 }
