@@ -72,6 +72,15 @@ describe('ExecSession over a real sh -s', function () {
     expect(String(error)).to.match(/the session's shell ended \(exit 0|the session was closed/);
   });
 
+  it('a shell that ends before its first answer: the session does not start, and says what the shell said', async function () {
+    let error: unknown;
+    await ExecSession.start('sh', ['-c', 'echo no shell here >&2; exit 3']).catch((e: unknown) => (error = e));
+    expect(String(error)).to.match(/the session's shell ended \(exit 3: no shell here\)/);
+    error = undefined;
+    await ExecSession.start('pause-conformance-no-such-binary', []).catch((e: unknown) => (error = e));
+    expect(String(error)).to.match(/the session's shell failed: Command failed with ENOENT: pause-conformance-no-such-binary/);
+  });
+
   it('quotes a word so that sh takes it as it is', async function () {
     const word = `a'b"c$d\\e`;
     expect((await execa('sh', ['-c', `printf %s ${shellQuote(word)}`])).stdout).to.equal(word);

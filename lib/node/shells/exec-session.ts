@@ -4,6 +4,12 @@
  * an exec costs 0.36–0.55 s and a command in an open session a few ms, and a run makes about 310
  * node commands (issue 14: "one long-lived exec session ... instead of one exec per fact").
  *
+ * The shell is reached through a SessionTransport: its stdin, stdout and stderr and its end. The
+ * one here is a child process of this machine (`docker exec -i ...`, execaTransport); the exec
+ * API of a container engine (docker-exec-api-transport.ts) and a Kubernetes exec with stdin
+ * (kube-exec-transport.ts) carry it the same way, so the framing below is the same whatever
+ * carries it.
+ *
  * Each command runs with stdin from /dev/null, its stdout and stderr into files of a temp dir the
  * session made, then the session prints a header `<tag> <exit> <stdout bytes> <stderr bytes>` and
  * both files: exact bytes, whatever the command printed (NULs of /proc/PID/cmdline included).
@@ -12,7 +18,8 @@
  * (container-exec.ts). The session removes its temp dir when its stdin closes (close()).
  */
 import { randomUUID } from 'node:crypto';
-import { execa, type ResultPromise } from 'execa';
+import type { Readable, Writable } from 'node:stream';
+import { execa } from 'execa';
 import type { ShellResult } from '../node-shell.ts';
 
 /** How long the start of a session (the shell's first answer) may take. */
@@ -40,6 +47,43 @@ function stripFinalNewline(text: string): string {
   return text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
+/** How a session's transport ended: the exit its far end told, or why it failed. */
+export interface TransportEnd {
+  exitCode?: number;
+  /** Set when the transport failed rather than the shell exiting (a cut connection, an exec refused). */
+  failure?: string;
+}
+
+/** What carries a session's shell (`sh -s` somewhere): its standard streams and its end. */
+export interface SessionTransport {
+  /** The shell's stdin; end() closes it (the shell then reads end of input and exits). */
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Settles, never rejects, once the far end is over. */
+  readonly ended: Promise<TransportEnd>;
+  /** Cuts the transport at once. What ran at the far end may go on: its owner kills it by its marker. */
+  abort(): void;
+}
+
+/** A child process of this machine that runs a POSIX shell reading its script from stdin (`docker exec -i --env M=v node sh -s`). */
+export function execaTransport(file: string, args: string[]): SessionTransport {
+  const child = execa(file, args, { reject: false, buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', encoding: 'buffer' });
+  return {
+    stdin: child.stdin!,
+    stdout: child.stdout!,
+    stderr: child.stderr!,
+    ended: child.then(
+      (result) => (result.exitCode === undefined ? { failure: result.shortMessage ?? `${file} could not be run` } : { exitCode: result.exitCode }),
+      (error: unknown) => ({ failure: error instanceof Error ? error.message : String(error) }),
+    ),
+    abort: () => child.kill('SIGKILL'),
+  };
+}
+
+/** How much of what the session's shell said on stderr is kept, to say why it ended. */
+const STDERR_TAIL = 200;
+
 interface Pending {
   tag: string;
   resolve: (result: ShellResult) => void;
@@ -47,23 +91,28 @@ interface Pending {
 }
 
 export class ExecSession {
-  private readonly process: ResultPromise;
+  private readonly transport: SessionTransport;
   private buffered = Buffer.alloc(0);
   private pending: Pending | undefined;
   private ended: string | undefined;
   /** Told when the late answer of a timed-out command has come (or the session ended): drain() waits on it. */
   private lateAnswer: (() => void) | undefined;
 
-  private constructor(process: ResultPromise) {
-    this.process = process;
-    process.stdout!.on('data', (chunk: Buffer) => {
+  /** The end of what the shell itself said on stderr (not its commands': theirs go to files). */
+  private stderrTail = Buffer.alloc(0);
+
+  private constructor(transport: SessionTransport) {
+    this.transport = transport;
+    transport.stdout.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
       this.deliver();
     });
-    process.stderr!.on('data', () => undefined);
-    void process.then(
-      (result) => this.end(`the session's shell ended (exit ${result.exitCode ?? 'none'}: ${String(result.stderr).trim().slice(-200)})`),
-      (error: unknown) => this.end(`the session's shell failed: ${error instanceof Error ? error.message : String(error)}`),
+    transport.stderr.on('data', (chunk: Buffer) => {
+      const joined = Buffer.concat([this.stderrTail, chunk]);
+      this.stderrTail = joined.subarray(Math.max(0, joined.length - STDERR_TAIL));
+    });
+    void transport.ended.then((end) =>
+      this.end(end.failure !== undefined ? `the session's shell failed: ${end.failure}` : `the session's shell ended (exit ${end.exitCode ?? 'none'}: ${this.stderrTail.toString('utf8').trim()})`),
     );
   }
 
@@ -71,10 +120,14 @@ export class ExecSession {
    * Starts `file args...`, which must run a POSIX shell reading its script from stdin (e.g.
    * `docker exec -i --env M=v node sh -s`), and waits for its first answer.
    */
-  static async start(file: string, args: string[]): Promise<ExecSession> {
-    const process = execa(file, args, { reject: false, buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', encoding: 'buffer' });
-    const session = new ExecSession(process);
-    process.stdin!.write('PC_T=$(mktemp -d /tmp/pause-conformance-session.XXXXXX) || exit 1\ntrap \'rm -rf "$PC_T"\' EXIT\n');
+  static start(file: string, args: string[]): Promise<ExecSession> {
+    return ExecSession.over(execaTransport(file, args));
+  }
+
+  /** Starts a session over a transport whose far end is a POSIX shell reading its script from stdin; waits for its first answer. */
+  static async over(transport: SessionTransport): Promise<ExecSession> {
+    const session = new ExecSession(transport);
+    transport.stdin.write('PC_T=$(mktemp -d /tmp/pause-conformance-session.XXXXXX) || exit 1\ntrap \'rm -rf "$PC_T"\' EXIT\n');
     const first = await session.run(['true'], START_TIMEOUT_MS);
     if (first.exitCode !== 0) {
       await session.close();
@@ -115,7 +168,7 @@ export class ExecSession {
           reject(error);
         },
       };
-      this.process.stdin!.write(sessionCommandText(argv, marker, tag));
+      this.transport.stdin.write(sessionCommandText(argv, marker, tag));
     });
   }
 
@@ -138,11 +191,16 @@ export class ExecSession {
     return this.pending === undefined && this.ended === undefined;
   }
 
-  /** Ends the session: its shell reads end of input, removes its temp dir and exits; killed if it does not. */
+  /**
+   * Ends the session: its shell reads end of input, removes its temp dir and exits; the transport
+   * is cut if it does not end by then (the owner kills a shell that hung by its marker).
+   */
   async close(): Promise<void> {
-    if (this.process.stdin!.writable) this.process.stdin!.end();
-    const exited = await Promise.race([this.process.then(() => true, () => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS).unref())]);
-    if (!exited) this.process.kill('SIGKILL');
+    if (this.transport.stdin.writable) this.transport.stdin.end();
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([this.transport.ended.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+    if (!exited) this.transport.abort();
     this.end('the session was closed');
   }
 
