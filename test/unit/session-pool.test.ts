@@ -55,6 +55,9 @@ describe('SessionPool over real sh -s sessions', function () {
   beforeEach(async function () {
     dirsBefore = await sessionDirs();
   });
+  afterEach(async function () {
+    expect(await sessionDirs(), 'session temp dirs left').to.deep.equal(dirsBefore);
+  });
 
   it('runs commands side by side in at most `size` shells, each answer its own command\'s', async function () {
     const { pool, run, seen } = localPool(2);
@@ -83,13 +86,16 @@ describe('SessionPool over real sh -s sessions', function () {
 
   it('a session that dies under a command: that command runs once on its own, and the next gets a new session', async function () {
     const { pool, run, seen } = localPool(1);
-    // The session's shell itself is killed (its sh -s), not just the command; run once, its parent is this process, left alone.
-    const died = await run(['sh', '-c', 'if [ "$(cat /proc/$PPID/comm)" = sh ]; then kill -KILL $PPID; sleep 1; fi; echo ran']);
+    // The session's shell itself is killed (its sh -s), not just the command, after removing the
+    // session's temp dir (where the command's stdout goes) as its trap no longer can. Run once, its
+    // parent is this process, left alone.
+    const died = await run(['sh', '-c', 'if [ "$(cat /proc/$PPID/comm)" = sh ]; then rm -rf "$(dirname "$(readlink /proc/$$/fd/1)")"; kill -KILL $PPID; sleep 1; fi; echo ran']);
     expect(died).to.deep.equal({ stdout: 'ran', stderr: '', exitCode: 0 });
     expect(seen.once).to.equal(1);
     expect(await run(['echo', 'again'])).to.deep.equal({ stdout: 'again', stderr: '', exitCode: 0 });
     expect(seen.starts).to.equal(2);
     await pool.close();
+    expect(await sessionDirs()).to.deep.equal(dirsBefore);
   });
 
   it('sessions that cannot start: every command runs once, and the facts say why', async function () {

@@ -15,7 +15,10 @@
  * both files: exact bytes, whatever the command printed (NULs of /proc/PID/cmdline included).
  * Arguments are single-quoted, never interpreted. Every command carries the exec marker in its
  * environment, so a command past its deadline is killed in the node as with a one-off exec
- * (container-exec.ts). The session removes its temp dir when its stdin closes (close()).
+ * (container-exec.ts). On close() the session's shell is told to exit: its trap removes its temp dir
+ * and prints a last line, and only then is its stdin closed. That order matters where a transport
+ * cannot close stdin alone (a Kubernetes exec on a server older than v5.channel.k8s.io: there the
+ * end of stdin is the end of the connection, and nothing the shell did after it can be seen).
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
@@ -24,6 +27,8 @@ import type { ShellResult } from '../node-shell.ts';
 
 /** How long the start of a session (the shell's first answer) may take. */
 const START_TIMEOUT_MS = 15_000;
+/** What the session's trap prints once it removed the temp dir, as the shell exits. */
+const CLOSED_LINE = 'pc-session-closed\n';
 /** How long the end of a session (its trap removing the temp dir) may take before it is killed. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -98,6 +103,8 @@ export class ExecSession {
   /** Told when the late answer of a timed-out command has come (or the session ended): drain() waits on it. */
   private lateAnswer: (() => void) | undefined;
 
+  /** Told when the trap's last line came, once close() told the shell to exit. */
+  private closedLine: (() => void) | undefined;
   /** The end of what the shell itself said on stderr (not its commands': theirs go to files). */
   private stderrTail = Buffer.alloc(0);
 
@@ -127,7 +134,7 @@ export class ExecSession {
   /** Starts a session over a transport whose far end is a POSIX shell reading its script from stdin; waits for its first answer. */
   static async over(transport: SessionTransport): Promise<ExecSession> {
     const session = new ExecSession(transport);
-    transport.stdin.write('PC_T=$(mktemp -d /tmp/pause-conformance-session.XXXXXX) || exit 1\ntrap \'rm -rf "$PC_T"\' EXIT\n');
+    transport.stdin.write(`PC_T=$(mktemp -d /tmp/pause-conformance-session.XXXXXX) || exit 1\ntrap 'rm -rf "$PC_T"; echo ${CLOSED_LINE.trim()}' EXIT\n`);
     const first = await session.run(['true'], START_TIMEOUT_MS);
     if (first.exitCode !== 0) {
       await session.close();
@@ -192,15 +199,32 @@ export class ExecSession {
   }
 
   /**
-   * Ends the session: its shell reads end of input, removes its temp dir and exits; the transport
-   * is cut if it does not end by then (the owner kills a shell that hung by its marker).
+   * Ends the session: its shell is told to exit (after the command it may still run), its trap
+   * removes its temp dir and says so, then its stdin is closed and the transport ends; the
+   * transport is cut if either step does not come in time (the owner kills a shell that hung by
+   * its marker).
    */
   async close(): Promise<void> {
+    const timeout = (): { promise: Promise<false>; clear: () => void } => {
+      let timer: NodeJS.Timeout | undefined;
+      const promise = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS)));
+      return { promise, clear: () => clearTimeout(timer) };
+    };
+    const transportEnded = this.transport.ended.then(() => true as const);
+    let said = true;
+    if (this.ended === undefined && this.transport.stdin.writable) {
+      const saidClosed = new Promise<true>((resolve) => (this.closedLine = () => resolve(true)));
+      this.transport.stdin.write('exit\n');
+      this.deliver();
+      const first = timeout();
+      said = await Promise.race([transportEnded, saidClosed, first.promise]);
+      first.clear();
+    }
     if (this.transport.stdin.writable) this.transport.stdin.end();
-    let timer: NodeJS.Timeout | undefined;
-    const exited = await Promise.race([this.transport.ended.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS)))]);
-    clearTimeout(timer);
-    if (!exited) this.transport.abort();
+    const second = timeout();
+    const ended = said && (await Promise.race([transportEnded, second.promise]));
+    second.clear();
+    if (!ended) this.transport.abort();
     this.end('the session was closed');
   }
 
@@ -211,8 +235,16 @@ export class ExecSession {
     pending?.reject(new Error(why));
   }
 
-  /** Reads every complete answer out of what the shell printed. */
+  /** Reads every complete answer out of what the shell printed, then, once it was told to exit, its trap's last line. */
   private deliver(): void {
+    this.deliverAnswers();
+    if (this.closedLine && !this.pending && this.buffered.toString('latin1').endsWith(CLOSED_LINE)) {
+      this.closedLine();
+      this.closedLine = undefined;
+    }
+  }
+
+  private deliverAnswers(): void {
     while (this.pending) {
       const newline = this.buffered.indexOf(0x0a);
       if (newline < 0) return;
