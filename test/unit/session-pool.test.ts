@@ -108,6 +108,16 @@ describe('SessionPool over real sh -s sessions', function () {
     await pool.close();
   });
 
+  it('close while a command runs: waits for its answer, then that session too is closed the usual way (temp dir removed, nothing to kill)', async function () {
+    const { pool, run, seen } = localPool(2);
+    expect(await run(['true'])).to.deep.include({ exitCode: 0 });
+    const running = run(['sh', '-c', 'sleep 0.5; echo late']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await pool.close();
+    expect(await running).to.deep.equal({ stdout: 'late', stderr: '', exitCode: 0 });
+    expect(seen.killed).to.deep.equal(['nothing left']);
+  });
+
   it('close is once: a second close waits for the first; the session marker is looked for once, and later commands run once each', async function () {
     const { pool, run, seen } = localPool(1);
     expect(await run(['true'])).to.deep.include({ exitCode: 0 });

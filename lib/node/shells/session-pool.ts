@@ -13,6 +13,8 @@ import type { ExecSession } from './exec-session.ts';
 
 /** How long the late answer of a killed command may take before its session is given up. */
 const DRAIN_TIMEOUT_MS = 10_000;
+/** How long close() waits for sessions still running a command to come back (then their shells are killed, temp dirs and all). */
+const IN_FLIGHT_WAIT_MS = 10_000;
 
 export interface SessionPoolOptions {
   /** At most this many sessions open at once; 0: no session, every command through the one-off exec. */
@@ -34,6 +36,10 @@ export class SessionPool {
   /** Why sessions are not used (they could not start, or the pool was closed). */
   private sessionsOff: string | undefined;
   private closing: Promise<void> | undefined;
+  /** Closes of sessions that left the pool, not yet done. */
+  private readonly closings = new Set<Promise<void>>();
+  /** Told when a session leaves the pool (close() waits on it for the ones still running a command). */
+  private retired: (() => void) | undefined;
   private readonly sessionMarker = newExecMarker();
 
   constructor(options: SessionPoolOptions) {
@@ -80,7 +86,19 @@ export class SessionPool {
   private async closeOnce(): Promise<void> {
     this.sessionsOff ??= 'closed';
     for (const wake of this.waiting.splice(0)) wake(undefined);
-    await Promise.all(this.idle.splice(0).map((session) => session.close()));
+    for (const session of this.idle.splice(0)) this.retire(session);
+    // A session still running a command comes back when it ends (each has its deadline) and is closed then.
+    const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+    while (this.sessionCount > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.retired = resolve;
+        timer = setTimeout(resolve, deadline - Date.now());
+      });
+      clearTimeout(timer);
+      this.retired = undefined;
+    }
+    await Promise.all([...this.closings]);
     if (!this.sessionsStarted) return;
     // A session that did not end by itself (its shell hung) is killed in the node by its marker.
     await this.options.killMarked(this.sessionMarker);
@@ -97,6 +115,7 @@ export class SessionPool {
         return await this.options.start(this.sessionMarker);
       } catch (error) {
         this.sessionCount--;
+        this.retired?.();
         this.sessionsOff ??= `no session in ${this.options.where}: ${error instanceof Error ? error.message : String(error)}`;
         return undefined;
       }
@@ -107,13 +126,20 @@ export class SessionPool {
   private release(session: ExecSession): void {
     const next = this.waiting.shift();
     if (next) next(session);
-    else if (this.sessionsOff) void session.close();
+    else if (this.sessionsOff) this.retire(session);
     else this.idle.push(session);
   }
 
-  private discard(session: ExecSession): void {
+  /** A session leaves the pool: it is closed (its shell removes its temp dir), and close() may stop waiting for it. */
+  private retire(session: ExecSession): void {
     this.sessionCount--;
-    void session.close();
+    const closing: Promise<void> = session.close().finally(() => this.closings.delete(closing));
+    this.closings.add(closing);
+    this.retired?.();
+  }
+
+  private discard(session: ExecSession): void {
+    this.retire(session);
     // Whoever waited for a session starts one of its own (or falls back to one exec).
     const next = this.waiting.shift();
     if (next) void this.acquire().then(next);
