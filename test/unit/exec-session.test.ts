@@ -105,6 +105,16 @@ describe('ExecSession over a real sh -s', function () {
     expect(String(error)).to.match(/the session's shell failed: Command failed with ENOENT: pause-conformance-no-such-binary/);
   });
 
+  it("finalNewline 'keep': the bytes as the command wrote them, as a one-off exec through the engine's API or Kubernetes gives them", async function () {
+    const keeping = await ExecSession.start('sh', ['-s'], { finalNewline: 'keep' });
+    try {
+      expect(await keeping.run(['sh', '-c', 'echo out; printf "err\\n\\n" >&2'], 5_000)).to.deep.equal({ stdout: 'out\n', stderr: 'err\n\n', exitCode: 0 });
+      expect(await session.run(['sh', '-c', 'echo out; printf "err\\n\\n" >&2'], 5_000), 'the default strips one').to.deep.equal({ stdout: 'out', stderr: 'err\n', exitCode: 0 });
+    } finally {
+      await keeping.close();
+    }
+  });
+
   it('quotes a word so that sh takes it as it is', async function () {
     const word = `a'b"c$d\\e`;
     expect((await execa('sh', ['-c', `printf %s ${shellQuote(word)}`])).stdout).to.equal(word);

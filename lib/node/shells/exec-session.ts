@@ -47,6 +47,15 @@ export function sessionCommandText(argv: string[], marker: string, tag: string):
   ].join('\n');
 }
 
+export interface ExecSessionOptions {
+  /**
+   * The one-off exec the session stands in for: 'strip' (execa's default, the `docker exec` CLI's
+   * shell) takes one final newline off stdout and stderr; 'keep' leaves the bytes as the command
+   * wrote them (the engine's exec API through testcontainers, a Kubernetes exec).
+   */
+  finalNewline?: 'strip' | 'keep';
+}
+
 /** execa's default: one final newline off, as a one-off exec's result has it. */
 function stripFinalNewline(text: string): string {
   return text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
@@ -108,8 +117,11 @@ export class ExecSession {
   /** The end of what the shell itself said on stderr (not its commands': theirs go to files). */
   private stderrTail = Buffer.alloc(0);
 
-  private constructor(transport: SessionTransport) {
+  private readonly finalNewline: 'strip' | 'keep';
+
+  private constructor(transport: SessionTransport, options: ExecSessionOptions) {
     this.transport = transport;
+    this.finalNewline = options.finalNewline ?? 'strip';
     transport.stdout.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
       this.deliver();
@@ -127,13 +139,13 @@ export class ExecSession {
    * Starts `file args...`, which must run a POSIX shell reading its script from stdin (e.g.
    * `docker exec -i --env M=v node sh -s`), and waits for its first answer.
    */
-  static start(file: string, args: string[]): Promise<ExecSession> {
-    return ExecSession.over(execaTransport(file, args));
+  static start(file: string, args: string[], options: ExecSessionOptions = {}): Promise<ExecSession> {
+    return ExecSession.over(execaTransport(file, args), options);
   }
 
   /** Starts a session over a transport whose far end is a POSIX shell reading its script from stdin; waits for its first answer. */
-  static async over(transport: SessionTransport): Promise<ExecSession> {
-    const session = new ExecSession(transport);
+  static async over(transport: SessionTransport, options: ExecSessionOptions = {}): Promise<ExecSession> {
+    const session = new ExecSession(transport, options);
     transport.stdin.write(`PC_T=$(mktemp -d /tmp/pause-conformance-session.XXXXXX) || exit 1\ntrap 'rm -rf "$PC_T"; echo ${CLOSED_LINE.trim()}' EXIT\n`);
     const first = await session.run(['true'], START_TIMEOUT_MS);
     if (first.exitCode !== 0) {
@@ -261,7 +273,8 @@ export class ExecSession {
       this.buffered = this.buffered.subarray(total);
       const pending = this.pending;
       this.pending = undefined;
-      pending.resolve({ stdout: stripFinalNewline(stdout), stderr: stripFinalNewline(stderr), exitCode: exit });
+      const finish = this.finalNewline === 'strip' ? stripFinalNewline : (text: string): string => text;
+      pending.resolve({ stdout: finish(stdout), stderr: finish(stderr), exitCode: exit });
     }
   }
 }

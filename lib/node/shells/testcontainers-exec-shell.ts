@@ -52,7 +52,8 @@ export class TestcontainersExecShell implements NodeShell {
     this.sessions = new SessionPool({
       size: options.sessions ?? 0,
       where: 'the container',
-      start: async (sessionMarker) => ExecSession.over(await this.sessionTransport(sessionMarker)),
+      // Output exactly as the exec API's one-off gives it (StartedTestContainer.exec keeps the final newline).
+      start: async (sessionMarker) => ExecSession.over(await this.sessionTransport(sessionMarker), { finalNewline: 'keep' }),
       killMarked: (marker) => this.killMarked(marker),
     });
   }
