@@ -30,6 +30,8 @@ export interface NodeContainer {
   /** The node's containerd socket, as this machine reaches it. */
   socket: string;
   shell: NodeShell;
+  /** The testcontainers handle of the node, when testcontainers started it (for shells of other settings on the same node). */
+  testcontainer?: StartedTestContainer;
 }
 
 /** The node's /run/containerd on this machine. */
@@ -121,5 +123,5 @@ export async function startNodeContainer(kind: NodeShellKind, name: string, imag
   });
   await mkdir(nodeRunDir(name), { recursive: true, mode: 0o700 });
   const shell = kind === 'docker-exec' ? await startWithDocker(name, image, network, registerStop) : await startWithTestcontainers(name, image, network, (c) => (testcontainer = c), registerStop);
-  return { name, socket: path.join(nodeRunDir(name), 'containerd.sock'), shell };
+  return { name, socket: path.join(nodeRunDir(name), 'containerd.sock'), shell, ...(testcontainer ? { testcontainer } : {}) };
 }
