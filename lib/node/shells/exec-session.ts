@@ -6,9 +6,9 @@
  *
  * The shell is reached through a SessionTransport: its stdin, stdout and stderr and its end. The
  * one here is a child process of this machine (`docker exec -i ...`, execaTransport); the exec
- * API of a container engine (docker-exec-api-transport.ts) and a Kubernetes exec with stdin
- * (kube-exec-transport.ts) carry it the same way, so the framing below is the same whatever
- * carries it.
+ * API of a container engine (engine-exec-transport.ts) and a Kubernetes exec with stdin
+ * (openKubeExec in lib/kube/exec.ts, for probe-pod-shell.ts) carry it the same way, so the
+ * framing below is the same whatever carries it. Sessions are pooled by session-pool.ts.
  *
  * Each command runs with stdin from /dev/null, its stdout and stderr into files of a temp dir the
  * session made, then the session prints a header `<tag> <exit> <stdout bytes> <stderr bytes>` and
