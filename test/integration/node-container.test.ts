@@ -107,10 +107,11 @@ describe('a node in a container on a private Docker engine (docker exec and test
       expect(seen['error'], shellKind).to.equal(undefined);
       expect(seen['undoFailures'], shellKind).to.deep.equal([]);
       expect(seen['missingCommand'], shellKind).to.deep.include({ exitCode: 127, stdout: '' });
-      // docker exec goes through a long-lived session (the node's sh says it); the exec API through the engine (its OCI runtime says it).
-      const missingSaid = shellKind === 'docker-exec' ? /^sh: \d+: crictl: not found$/ : /exec: "crictl": executable file not found in \$PATH/;
-      expect((seen['missingCommand'] as { stderr: string }).stderr, shellKind).to.match(missingSaid);
-      if (shellKind === 'docker-exec') expect(seen['facts'], shellKind).to.deep.equal({ nodeCommands: 'up to 6 long-lived exec sessions' });
+      // Each shell's bytes as its one-off exec gives them: the docker CLI's through execa without the final newline, the exec API's with it.
+      const nl = shellKind === 'testcontainers' ? '\n' : '';
+      // Both go through long-lived sessions (`docker exec -i`, the exec API with stdin attached): the node's sh says it.
+      expect((seen['missingCommand'] as { stderr: string }).stderr, shellKind).to.match(new RegExp(`^sh: \\d+: crictl: not found${nl}$`));
+      expect(seen['facts'], shellKind).to.deep.equal({ nodeCommands: 'up to 6 long-lived exec sessions' });
       const late = seen['pastDeadline'] as { exitCode: number; stderr: string; returnedAfterMs: number };
       expect(late.exitCode, shellKind).to.equal(124);
       expect(late.stderr, shellKind).to.match(/^timed out after 1500 ms; killed in the container: pid \d+$/);
@@ -119,6 +120,19 @@ describe('a node in a container on a private Docker engine (docker exec and test
       expect(seen['nodePid1'], shellKind).to.match(/^\/usr\/bin\/catatonit -- \/usr\/local\/bin\/node-entrypoint/);
       expect(seen['nodePidNamespace'], shellKind).to.not.equal(seen['hostPidNamespace']);
       expect(seen['runtimeFacts'], shellKind).to.deep.include({ runtimeName: 'containerd', ipamDirs: ['/var/lib/cni/networks/pc-node'] });
+      // Exact bytes (a NUL, quotes, a $ never expanded, newlines kept but for none at the end) and exit codes, stdout and stderr apart.
+      expect(seen['exactBytes'], shellKind).to.deep.equal({ stdout: `a\0b 'c' "$HOME" \n\nend`, stderr: '', exitCode: 0 });
+      expect(seen['exitCodes'], shellKind).to.deep.equal({ stdout: `out${nl}`, stderr: `err${nl}`, exitCode: 3 });
+      expect(seen['sideBySide'], `${shellKind}: after the deadline kill, commands side by side`).to.deep.equal(['1', '2', '3', '4', '5', '6', '7', '8'].map((line) => `${line}${nl}`));
+      // Open: a shell and a temp dir per session (the sessions started as commands came side by side, at most 6).
+      const open = (seen['sessionShellsOpen'] as string[]).length;
+      expect(open, `${shellKind}: session shells while open`).to.be.within(1, 6);
+      expect(seen['sessionDirsOpen'] as string[], shellKind).to.have.length(open);
+      // Closed: none of either, no exec still running, and the shell says it runs one exec per command.
+      expect(seen['factsAfterClose'], shellKind).to.deep.equal({ nodeCommands: 'one exec per command (closed)' });
+      expect(seen['sessionShellsAfterClose'], shellKind).to.deep.equal([]);
+      expect(seen['sessionDirsAfterClose'], shellKind).to.deep.equal([]);
+      if (shellKind === 'testcontainers') expect(seen['runningExecsAfterClose'], shellKind).to.deep.equal([]);
     }
   });
 });

@@ -5,9 +5,11 @@
  */
 import { expect } from 'chai';
 import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { killMarkedArgv } from '../../lib/node/shells/container-exec.ts';
-import { ExecSession, shellQuote } from '../../lib/node/shells/exec-session.ts';
+import { ExecSession, shellQuote, type TransportEnd } from '../../lib/node/shells/exec-session.ts';
 
 async function sessionDirs(): Promise<string[]> {
   return (await readdir('/tmp')).filter((name) => name.startsWith('pause-conformance-session.'));
@@ -70,6 +72,47 @@ describe('ExecSession over a real sh -s', function () {
     let error: unknown;
     await session.run(['true'], 1_000).catch((e: unknown) => (error = e));
     expect(String(error)).to.match(/the session's shell ended \(exit 0|the session was closed/);
+  });
+
+  it('closing over a transport with no half-close: the temp dir is gone before stdin ends, though the end of stdin cuts the shell at once', async function () {
+    // As a Kubernetes exec on v4.channel.k8s.io: ending stdin closes the connection; here it also
+    // SIGKILLs the shell at once (the worst case: the session-marker kill arriving before the trap).
+    const child = spawn('sh', ['-s'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdin = new PassThrough();
+    stdin.pipe(child.stdin);
+    let endedAt: number | undefined;
+    let resolveEnded: (end: TransportEnd) => void = () => undefined;
+    const ended = new Promise<TransportEnd>((resolve) => (resolveEnded = resolve));
+    stdin.on('finish', () => {
+      child.kill('SIGKILL');
+      endedAt = Date.now();
+      resolveEnded({});
+    });
+    child.on('close', () => resolveEnded({ exitCode: child.exitCode ?? 137 }));
+    const cut = await ExecSession.over({ stdin, stdout: child.stdout, stderr: child.stderr, ended, abort: () => child.kill('SIGKILL') });
+    expect((await sessionDirs()).length).to.equal(dirsBefore.length + 2);
+    await cut.close();
+    expect(endedAt, 'stdin was ended').to.be.a('number');
+    expect((await sessionDirs()).length, "only the other test session's dir is left").to.equal(dirsBefore.length + 1);
+  });
+
+  it('a shell that ends before its first answer: the session does not start, and says what the shell said', async function () {
+    let error: unknown;
+    await ExecSession.start('sh', ['-c', 'echo no shell here >&2; exit 3']).catch((e: unknown) => (error = e));
+    expect(String(error)).to.match(/the session's shell ended \(exit 3: no shell here\)/);
+    error = undefined;
+    await ExecSession.start('pause-conformance-no-such-binary', []).catch((e: unknown) => (error = e));
+    expect(String(error)).to.match(/the session's shell failed: Command failed with ENOENT: pause-conformance-no-such-binary/);
+  });
+
+  it("finalNewline 'keep': the bytes as the command wrote them, as a one-off exec through the engine's API or Kubernetes gives them", async function () {
+    const keeping = await ExecSession.start('sh', ['-s'], { finalNewline: 'keep' });
+    try {
+      expect(await keeping.run(['sh', '-c', 'echo out; printf "err\\n\\n" >&2'], 5_000)).to.deep.equal({ stdout: 'out\n', stderr: 'err\n\n', exitCode: 0 });
+      expect(await session.run(['sh', '-c', 'echo out; printf "err\\n\\n" >&2'], 5_000), 'the default strips one').to.deep.equal({ stdout: 'out', stderr: 'err\n', exitCode: 0 });
+    } finally {
+      await keeping.close();
+    }
   });
 
   it('quotes a word so that sh takes it as it is', async function () {

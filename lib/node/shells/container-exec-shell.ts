@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import type { NodeShell, ShellResult } from '../node-shell.ts';
 import { killMarkedArgv, newExecMarker, reportMissingCommand, timedOut } from './container-exec.ts';
 import { ExecSession } from './exec-session.ts';
+import { SessionPool } from './session-pool.ts';
 
 /** The argv of one command in the container, for the engine binary; `marker` (VARIABLE=value) goes into its environment. */
 export function containerExecArgs(container: string, argv: string[], marker?: string): string[] {
@@ -38,99 +39,35 @@ export class ContainerExecShell implements NodeShell {
   readonly describe: string;
   private readonly engine: string;
   private readonly container: string;
-  private readonly maxSessions: number;
-  private readonly idle: ExecSession[] = [];
-  private readonly waiting: Array<(session: ExecSession | undefined) => void> = [];
-  private sessionCount = 0;
-  private sessionsStarted = false;
-  /** Why sessions are not used (they could not start in this container, or the shell was closed). */
-  private sessionsOff: string | undefined;
-  private readonly sessionMarker = newExecMarker();
+  private readonly sessions: SessionPool;
 
   constructor(engine: string, container: string, options: ContainerExecShellOptions = {}) {
     this.engine = engine;
     this.container = container;
-    this.maxSessions = options.sessions ?? 0;
     this.describe = `${engine} exec --privileged ${container}`;
+    this.sessions = new SessionPool({
+      size: options.sessions ?? 0,
+      where: 'the container',
+      start: (sessionMarker) => ExecSession.start(this.engine, ['exec', '-i', '--privileged', '--env', sessionMarker, this.container, 'sh', '-s']),
+      killMarked: (marker) => this.killMarked(marker),
+    });
   }
 
   /** How commands reach the container, for the report. */
   get facts(): Record<string, string> {
-    if (this.maxSessions === 0) return { nodeCommands: 'one exec per command' };
-    return { nodeCommands: this.sessionsOff ? `one exec per command (${this.sessionsOff})` : `up to ${this.maxSessions} long-lived exec sessions` };
+    return { nodeCommands: this.sessions.nodeCommands };
   }
 
   async run(argv: string[], options: { timeoutMs?: number } = {}): Promise<ShellResult> {
     if (argv.length === 0) throw new Error('empty command');
     const timeoutMs = options.timeoutMs ?? 30_000;
     const marker = newExecMarker();
-    const session = await this.acquire();
-    return session ? this.runInSession(session, argv, timeoutMs, marker) : this.runOnce(argv, timeoutMs, marker);
+    return this.sessions.run(argv, timeoutMs, marker, () => this.runOnce(argv, timeoutMs, marker));
   }
 
   /** Ends every session (their shells remove their temp dirs); later commands use one exec each. */
-  async close(): Promise<void> {
-    this.sessionsOff ??= 'closed';
-    for (const wake of this.waiting.splice(0)) wake(undefined);
-    await Promise.all(this.idle.splice(0).map((session) => session.close()));
-    if (!this.sessionsStarted) return;
-    // A session that did not end by itself (its shell hung) is killed in the container by its marker.
-    await execa(this.engine, containerExecArgs(this.container, killMarkedArgv(this.sessionMarker)), { reject: false, timeout: KILL_TIMEOUT_MS, stdin: 'ignore' });
-  }
-
-  private async runInSession(session: ExecSession, argv: string[], timeoutMs: number, marker: string): Promise<ShellResult> {
-    let result: ShellResult;
-    try {
-      result = await session.run(argv, timeoutMs, marker);
-    } catch {
-      // The session itself ended (its exec was cut): this command goes through an exec of its own.
-      this.discard(session);
-      return this.runOnce(argv, timeoutMs, marker);
-    }
-    if (result.exitCode === 124 && session.busy) {
-      const killed = await this.killMarked(marker);
-      if (await session.drain(KILL_TIMEOUT_MS)) this.release(session);
-      else {
-        await session.close();
-        this.discard(session);
-      }
-      return timedOut(result, timeoutMs, killed);
-    }
-    this.release(session);
-    return result;
-  }
-
-  private async acquire(): Promise<ExecSession | undefined> {
-    if (this.maxSessions === 0 || this.sessionsOff) return undefined;
-    const idle = this.idle.pop();
-    if (idle) return idle;
-    if (this.sessionCount < this.maxSessions) {
-      this.sessionCount++;
-      this.sessionsStarted = true;
-      try {
-        return await ExecSession.start(this.engine, ['exec', '-i', '--privileged', '--env', this.sessionMarker, this.container, 'sh', '-s']);
-      } catch (error) {
-        this.sessionCount--;
-        this.sessionsOff ??= `no session in the container: ${error instanceof Error ? error.message : String(error)}`;
-        return undefined;
-      }
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(session: ExecSession): void {
-    const next = this.waiting.shift();
-    if (next) next(session);
-    else if (this.sessionsOff) void session.close();
-    else this.idle.push(session);
-  }
-
-  private discard(session: ExecSession): void {
-    this.sessionCount--;
-    void session.close();
-    // Whoever waited for a session starts one of its own (or falls back to one exec).
-    const next = this.waiting.shift();
-    if (next) void this.acquire().then(next);
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 
   private async runOnce(argv: string[], timeoutMs: number, marker: string): Promise<ShellResult> {

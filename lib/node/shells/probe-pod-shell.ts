@@ -7,12 +7,22 @@
  * harness has no other way into, through the API server alone (`kubectl exec`). The pod itself is
  * made by the kubeconfig provider (lib/providers/kubeconfig/probe-pods.ts), which owns its
  * namespace and its deletion.
+ *
+ * With `sessions`, up to that many long-lived `nsenter ... sh -s` execs with stdin kept open
+ * (openKubeExec in lib/kube/exec.ts; exec-session.ts frames each command's answer) run the
+ * commands instead of one Kubernetes exec (a websocket through the API server to the kubelet) per
+ * command; a command past its deadline there is killed on the node by the marker in its
+ * environment. Where no session can start (exec with stdin refused, say by an admission policy),
+ * one exec per command, and the facts say why. The owner calls close() when the run ends.
  */
 import type { KubeApi } from '../../kube/api.ts';
 import type { NodeShell, ShellResult } from '../node-shell.ts';
-import { KubeExecError, kubeExec } from '../../kube/exec.ts';
+import { KubeExecError, kubeExec, openKubeExec } from '../../kube/exec.ts';
 import { parseNamespaceLinks } from '../../linux/ns-links.ts';
+import { killMarkedArgv, newExecMarker } from './container-exec.ts';
+import { ExecSession, type SessionTransport } from './exec-session.ts';
 import { chooseNamespaceTarget, ENTERED_NAMESPACES, nodeProcessCandidates, parseProcessListing, type CandidateCheck, type NamespaceTarget } from './namespace-target.ts';
+import { SessionPool } from './session-pool.ts';
 
 /** What every command is wrapped in: the namespaces of `pid`, entered from the probe's host PID view. */
 export function nsenterPrefix(pid: number): string[] {
@@ -33,24 +43,58 @@ export const LIST_PROCESSES = `for d in /proc/[0-9]*; do c=$(tr '\\000' '\\001' 
 /** How many node processes are tried before the node is called inconclusive. */
 const CANDIDATES_TRIED = 8;
 
+/** How long the API server may take to open a session's exec. */
+const SESSION_EXEC_TIMEOUT_MS = 15_000;
+/** How long the kill of a timed-out command may take. */
+const KILL_TIMEOUT_MS = 10_000;
+
+/** The exec that runs a session: the session marker in its environment (busybox env), then the node's sh in the node's namespaces. */
+export function probeSessionCommand(prefix: string[], sessionMarker: string): string[] {
+  return ['env', sessionMarker, ...prefix, 'sh', '-s'];
+}
+
+export interface ProbePodShellOptions {
+  /** Up to this many long-lived exec sessions; 0 (default): one exec per command. */
+  sessions?: number;
+}
+
 export class ProbePodShell implements NodeShell {
   readonly describe: string;
-  readonly facts: Record<string, string>;
   /** The process whose namespaces every command enters (1, or the fallback chosen at start). */
   readonly namespacePid: number;
   private readonly api: KubeApi;
   private readonly namespace: string;
   private readonly pod: string;
   private readonly prefix: string[];
+  private readonly targetFacts: Record<string, string>;
+  private readonly sessions: SessionPool;
 
-  constructor(api: KubeApi, namespace: string, pod: string, target: { pid: number; process: string; why: string } = { pid: 1, process: 'init', why: "PID 1's namespaces are readable" }) {
+  constructor(
+    api: KubeApi,
+    namespace: string,
+    pod: string,
+    target: { pid: number; process: string; why: string } = { pid: 1, process: 'init', why: "PID 1's namespaces are readable" },
+    options: ProbePodShellOptions = {},
+  ) {
     this.api = api;
     this.namespace = namespace;
     this.pod = pod;
     this.namespacePid = target.pid;
     this.prefix = nsenterPrefix(target.pid);
     this.describe = `kubectl exec -n ${namespace} ${pod} -- ${this.prefix.join(' ')}`;
-    this.facts = { nodeNamespacesOf: `pid ${target.pid} ${target.process}`, ...(target.pid === 1 ? {} : { pid1Refused: target.why }) };
+    this.targetFacts = { nodeNamespacesOf: `pid ${target.pid} ${target.process}`, ...(target.pid === 1 ? {} : { pid1Refused: target.why }) };
+    this.sessions = new SessionPool({
+      size: options.sessions ?? 0,
+      where: 'the probe pod',
+      // Output exactly as a one-off Kubernetes exec gives it (kubeExec keeps the final newline).
+      start: async (sessionMarker) => ExecSession.over(await this.sessionTransport(sessionMarker), { finalNewline: 'keep' }),
+      killMarked: (marker) => this.killMarked(marker),
+    });
+  }
+
+  /** Whose namespaces the probe enters (and why not PID 1's), and how commands reach the node. */
+  get facts(): Record<string, string> {
+    return { ...this.targetFacts, nodeCommands: this.sessions.nodeCommands };
   }
 
   /** Runs argv in the probe container itself, outside the node's namespaces (to look around before choosing). */
@@ -92,6 +136,34 @@ export class ProbePodShell implements NodeShell {
 
   async run(argv: string[], options: { timeoutMs?: number } = {}): Promise<ShellResult> {
     if (argv.length === 0) throw new Error('empty command');
-    return ProbePodShell.runInProbe(this.api, this.namespace, this.pod, [...this.prefix, ...argv], options.timeoutMs ?? 30_000);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    return this.sessions.run(argv, timeoutMs, newExecMarker(), () => ProbePodShell.runInProbe(this.api, this.namespace, this.pod, [...this.prefix, ...argv], timeoutMs));
+  }
+
+  /** Ends every session (their shells remove their temp dirs on the node); later commands use one exec each. */
+  close(): Promise<void> {
+    return this.sessions.close();
+  }
+
+  private async sessionTransport(sessionMarker: string): Promise<SessionTransport> {
+    const starting = openKubeExec(this.api.kubeConfig, { namespace: this.namespace, pod: this.pod, container: PROBE_CONTAINER }, probeSessionCommand(this.prefix, sessionMarker));
+    let timer: NodeJS.Timeout | undefined;
+    const transport = await Promise.race([starting, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), SESSION_EXEC_TIMEOUT_MS)))]).finally(() => clearTimeout(timer));
+    if (transport) return transport;
+    // Should it open after all, it is no one's: cut it (its shell, with the session marker, is killed at close).
+    void starting.then((late) => late.abort(), () => undefined);
+    throw new Error(`the API server did not open the session's exec within ${SESSION_EXEC_TIMEOUT_MS} ms`);
+  }
+
+  /** Kills, on the node, what a timed-out command left running (through a one-off exec); says what it found. */
+  private async killMarked(marker: string): Promise<string> {
+    const killer = await ProbePodShell.runInProbe(this.api, this.namespace, this.pod, [...this.prefix, ...killMarkedArgv(marker)], KILL_TIMEOUT_MS).catch((error: unknown) => ({
+      exitCode: -1,
+      stdout: '',
+      stderr: error instanceof Error ? error.message : String(error),
+    }));
+    if (killer.exitCode !== 0) return `could not kill it on the node (exit ${killer.exitCode}: ${killer.stderr.trim()})`;
+    const pids = killer.stdout.trim().split('\n').filter(Boolean);
+    return pids.length > 0 ? `killed on the node: pid ${pids.join(', ')}` : 'nothing of it was left running on the node';
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Provider `k3s`: a single-node K3s cluster in a privileged container started by
  * @testcontainers/k3s, stopped at the end. The node is that container: node commands run through
- * the engine's exec into it, where k3s ships crictl and ctr (its containerd listens on
+ * long-lived exec sessions of the engine's exec API into it, where k3s ships crictl and ctr (its containerd listens on
  * /run/k3s/containerd/containerd.sock, which k3s' crictl uses by default). The kubeconfig comes
  * from the container (getKubeConfig) into memory. k3s supervises its own containerd, so the
  * harness offers no runtime restart here; the suite that needs one says so and skips.
@@ -11,6 +11,7 @@ import { EnvironmentError, messageOf } from '../../errors.ts';
 import type { NodeShell } from '../../node/node-shell.ts';
 import { kubeConfigFromText } from '../common/kubeconfig-text.ts';
 import { TestcontainersExecShell } from '../../node/shells/testcontainers-exec-shell.ts';
+import { NODE_EXEC_SESSIONS } from '../../node/shells/container-exec-shell.ts';
 import { startClusterTargets } from '../cluster/cluster-targets.ts';
 import { defineProvider, type StartedProvider } from '../provider.ts';
 import { k3sDeclaration } from './k3s-declaration.ts';
@@ -71,7 +72,9 @@ export const k3sProvider = defineProvider({
     const started = container;
 
     const kubeConfig = kubeConfigFromText(started.getKubeConfig(), 'the kubeconfig of the k3s container', `Check the image ${image} is a K3s server image.`);
-    const shell = new TestcontainersExecShell(started);
+    // Long-lived exec sessions into the node, as into a kind node: openNode (cluster/node-access.ts)
+    // closes them through the run's undo, before the container stops.
+    const shell = new TestcontainersExecShell(started, { sessions: NODE_EXEC_SESSIONS });
     // k3s names its node after the container's hostname.
     const hostname = await step('k3s node hostname read', async () => {
       const result = await shell.run(['cat', '/etc/hostname']);

@@ -16,6 +16,7 @@ import { startVerdict } from '../../kube/pod-status.ts';
 import { waitForPod } from '../../kube/pods.ts';
 import { LABEL_RUN } from '../../labels.ts';
 import { PROBE_CONTAINER, ProbePodShell } from '../../node/shells/probe-pod-shell.ts';
+import { NODE_EXEC_SESSIONS } from '../../node/shells/container-exec-shell.ts';
 import { NodeInconclusiveError } from '../../node/node-shell.ts';
 
 /** The probe pod: privileged, host PID and network, pinned to the node, tolerating every taint. */
@@ -109,9 +110,16 @@ export class ProbePods {
       throw new NodeInconclusiveError(nodeName, target.inconclusive, 'Run on the node itself with --node-shell local, or check what keeps a privileged hostPID pod from /proc/<pid>/ns there (kubernetes/kubectl#1230).');
     }
     if (target.pid !== 1) this.options.say(`  probe on ${nodeName} enters the namespaces of pid ${target.pid} ${target.process} (${target.why})`);
-    const shell = new ProbePodShell(this.options.api, namespace, name, target);
-    const check = await shell.run(['true']);
+    // Long-lived exec sessions into the node, as into a kind node; openNode (cluster/node-access.ts)
+    // closes them through the run's undo, before the probe's namespace is deleted.
+    const shell = new ProbePodShell(this.options.api, namespace, name, target, { sessions: NODE_EXEC_SESSIONS });
+    // Not yet the run's (openNode registers its close): closed here when it fails.
+    const check = await shell.run(['true']).catch(async (error: unknown) => {
+      await shell.close();
+      throw error;
+    });
     if (check.exitCode !== 0) {
+      await shell.close();
       throw new EnvironmentError(`the probe pod on node ${nodeName} cannot enter the node's namespaces`, `${shell.describe} true exited ${check.exitCode}: ${check.stderr.trim().split('\n').at(-1) ?? ''}`, 'The probe image needs nsenter (busybox has it) and the pod must be privileged.');
     }
     this.shells.set(nodeName, shell);

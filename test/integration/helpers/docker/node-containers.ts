@@ -2,7 +2,7 @@
  * Starts a node container from the test node image in the private engine, the two ways the
  * harness's providers meet one: with the docker CLI, as kind runs its nodes (then the node shell is
  * `docker exec`), and with testcontainers, as the k3s provider does (then the node shell is the
- * engine's exec API). Either way the node is privileged like a kind node, /var is not the
+ * engine's exec API). Either shell keeps long-lived exec sessions, closed before the node goes. Either way the node is privileged like a kind node, /var is not the
  * container's overlay (containerd's overlayfs snapshots cannot live on overlayfs), and the node's
  * /run/containerd is a directory of the engine's run dir: the node's containerd socket is then
  * reachable from here, which is how the harness's CRI client makes the pods, as on the embedded node.
@@ -30,6 +30,8 @@ export interface NodeContainer {
   /** The node's containerd socket, as this machine reaches it. */
   socket: string;
   shell: NodeShell;
+  /** The testcontainers handle of the node, when testcontainers started it (for shells of other settings on the same node). */
+  testcontainer?: StartedTestContainer;
 }
 
 /** The node's /run/containerd on this machine. */
@@ -76,7 +78,7 @@ async function startWithDocker(name: string, image: string, network: string, reg
   return shell;
 }
 
-async function startWithTestcontainers(name: string, image: string, network: string, started: (container: StartedTestContainer) => void): Promise<NodeShell> {
+async function startWithTestcontainers(name: string, image: string, network: string, started: (container: StartedTestContainer) => void, registerStop: (label: string, stop: () => Promise<void>) => void): Promise<NodeShell> {
   const { GenericContainer, PullPolicy, Wait } = await import('testcontainers');
   const container = await new GenericContainer(image)
     .withName(name)
@@ -90,7 +92,10 @@ async function startWithTestcontainers(name: string, image: string, network: str
     .withWaitStrategy(Wait.forLogMessage(NODE_READY_LINE).withStartupTimeout(READY_TIMEOUT_MS))
     .start();
   started(container);
-  return new TestcontainersExecShell(container);
+  // As the k3s provider does: long-lived exec sessions through the engine's exec API, closed before the container goes.
+  const shell = new TestcontainersExecShell(container, { sessions: NODE_EXEC_SESSIONS });
+  registerStop(`exec sessions into ${name} closed`, () => shell.close());
+  return shell;
 }
 
 /**
@@ -117,6 +122,6 @@ export async function startNodeContainer(kind: NodeShellKind, name: string, imag
     await removeNodeContainer(name);
   });
   await mkdir(nodeRunDir(name), { recursive: true, mode: 0o700 });
-  const shell = kind === 'docker-exec' ? await startWithDocker(name, image, network, registerStop) : await startWithTestcontainers(name, image, network, (c) => (testcontainer = c));
-  return { name, socket: path.join(nodeRunDir(name), 'containerd.sock'), shell };
+  const shell = kind === 'docker-exec' ? await startWithDocker(name, image, network, registerStop) : await startWithTestcontainers(name, image, network, (c) => (testcontainer = c), registerStop);
+  return { name, socket: path.join(nodeRunDir(name), 'containerd.sock'), shell, ...(testcontainer ? { testcontainer } : {}) };
 }

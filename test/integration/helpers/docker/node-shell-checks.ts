@@ -2,17 +2,41 @@
  * What the two node-container shells answer where a runtime inspector or a teardown check depends
  * on it, on a real node container of the private engine: a command missing in the node, a command
  * past its deadline (and whether it still runs in the node afterwards), and the node's own view of
- * itself against this machine's (pid namespace, the node's containerd socket). Prints one JSON
- * object. Run as a child process with DOCKER_HOST naming the engine (testcontainers reads it once).
+ * itself against this machine's (pid namespace, the node's containerd socket); exact bytes and
+ * exit codes through the shell's exec sessions, and after its close() no session shell, temp dir
+ * or running exec left in the node. Prints one JSON object. Run as a child process with DOCKER_HOST naming the engine (testcontainers reads it once).
  * Usage: node node-shell-checks.ts docker-exec|testcontainers IMAGE
  */
 import { readlink } from 'node:fs/promises';
 import { UndoStack } from '../../../../lib/cleanup/undo-stack.ts';
 import { CtrInspector } from '../../../../lib/node/ctr-inspector.ts';
-import { runChecked } from '../../../../lib/node/node-shell.ts';
+import { runChecked, type NodeShell } from '../../../../lib/node/node-shell.ts';
 import { newRunId } from '../../../../lib/runtime/run-dir.ts';
 import { NODE_CNI_CONF_DIR } from './node-container-provider.ts';
 import { startNodeContainer } from './node-containers.ts';
+
+/** The session temp dirs in the node. */
+async function sessionDirs(shell: NodeShell): Promise<string[]> {
+  return (await runChecked(shell, ['sh', '-c', 'for d in /tmp/pause-conformance-session.*; do [ -e "$d" ] && echo "$d"; done; true'])).split('\n').filter(Boolean);
+}
+
+/** The sessions' `sh -s` processes in the node. */
+async function sessionShells(shell: NodeShell): Promise<string[]> {
+  return (await runChecked(shell, ['ps', '-eo', 'pid,args'])).split('\n').filter((line) => /^\s*\d+ sh -s$/.test(line));
+}
+
+/** The engine's execs into the node container that still run (the engine keeps finished ones a while). */
+async function runningExecs(container: string): Promise<string[]> {
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  const client = await getContainerRuntimeClient();
+  const ids = (await client.container.inspect(client.container.getById(container))).ExecIDs ?? [];
+  const running: string[] = [];
+  for (const id of ids) {
+    const exec = await client.container.dockerode.getExec(id).inspect();
+    if (exec.Running) running.push(`${id.slice(0, 12)}: ${exec.ProcessConfig.entrypoint} ${exec.ProcessConfig.arguments.join(' ')}`);
+  }
+  return running;
+}
 
 const [shellKind, image] = process.argv.slice(2);
 if ((shellKind !== 'docker-exec' && shellKind !== 'testcontainers') || !image) {
@@ -38,6 +62,19 @@ try {
   out['hostPidNamespace'] = await readlink('/proc/self/ns/pid');
   out['nodePid1'] = (await runChecked(shell, ['cat', '/proc/1/cmdline'])).split('\0').filter(Boolean).join(' ');
   out['runtimeFacts'] = await new CtrInspector(shell, { ctr: ['ctr', '--namespace', 'k8s.io'], cniConfDir: NODE_CNI_CONF_DIR }).runtimeFacts();
+  // Exact bytes and exit codes through the sessions: NULs, quotes, no final newline, stdout and stderr apart.
+  out['exactBytes'] = await shell.run(['printf', `a\\000b 'c' "$HOME" \\n\\n%s`, 'end']);
+  out['exitCodes'] = await shell.run(['sh', '-c', 'echo out; echo err >&2; exit 3']);
+  // After the deadline kill above, the sessions go on: several commands side by side, each its own answer.
+  out['sideBySide'] = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(async (i) => (await shell.run(['sh', '-c', `sleep 0.0${i}; echo ${i}`])).stdout));
+  out['sessionDirsOpen'] = await sessionDirs(shell);
+  out['sessionShellsOpen'] = await sessionShells(shell);
+  await shell.close?.();
+  out['factsAfterClose'] = shell.facts ?? {};
+  // Through one exec each now: the sessions' shells are gone and they removed their temp dirs.
+  out['sessionDirsAfterClose'] = await sessionDirs(shell);
+  out['sessionShellsAfterClose'] = await sessionShells(shell);
+  if (shellKind === 'testcontainers') out['runningExecsAfterClose'] = await runningExecs(node.name);
 } catch (error) {
   out['error'] = error instanceof Error ? error.message : String(error);
 } finally {
