@@ -18,6 +18,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { UndoStack } from '../lib/cleanup/undo-stack.ts';
+import type { CriClient } from '../lib/cri/client.ts';
 import { isUserFacing, messageOf, UsageError } from '../lib/errors.ts';
 import { CriInspector } from '../lib/node/cri-inspector.ts';
 import { ShellNodeView } from '../lib/node/shell-node-view.ts';
@@ -62,6 +63,21 @@ function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
   return { pods: Number(pods), levels: levels.map(Number), subnet: env['BENCH_SUBNET'] ?? '10.214.0.0/24', reportDir: env['BENCH_REPORT_DIR'] ?? path.join(ROOT, 'reports') };
 }
 
+/**
+ * The node view the harness lifecycles watch through: as the local provider builds it.
+ *
+ * >>> NODE EVENTS GO HERE. Once lib/node/local-node-events.ts and ShellNodeViewOptions.events
+ * exist on this branch, the watch should look again on the node's changes instead of every 5 ms,
+ * as the suites' will. The change is: import startLocalNodeEvents, then before the return
+ *   const events = await startLocalNodeEvents({ containerdSocket: socket, containerdNamespace: 'k8s.io' });
+ *   undo.push('close the harness node events', () => events.close());
+ * and pass `events` in the options below (and say `events.sources()` in `events` of the result).
+ */
+async function harnessNodeView(client: CriClient, ipamDir: string, socket: string, undo: UndoStack): Promise<{ view: ShellNodeView; events: string }> {
+  void socket;
+  void undo;
+  return { view: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: [ipamDir] }), events: 'none: the watch polls every 5 ms' };
+}
 
 const PHASES = ['sandbox', 'containers', 'ready', 'delete', 'teardown', 'lifecycle'] as const;
 type Phase = (typeof PHASES)[number];
@@ -132,6 +148,7 @@ async function main(): Promise<number> {
   let leaks: string[] = [];
   let nodeLeaks: (() => Promise<string[]>) | undefined;
   let info: Record<string, string> = {};
+  let harnessEvents = '';
   try {
     requireRoot('the bench', LOCAL_RUNTIME_NEEDS_ROOT);
     await step('system packages present', () => ensurePackages(LOCAL_NODE_REQUIREMENTS, say));
@@ -157,9 +174,12 @@ async function main(): Promise<number> {
       imageFor: () => node.appImage,
       undo,
     });
-    const nodeView = new ShellNodeView(new CriInspector(harnessClient), new LocalShell(), { ipamDirs: [ipamDir] });
+    const nodeView = await harnessNodeView(harnessClient, ipamDir, layout.socket, undo);
+    // What the local provider's target says of this node (lib/providers/local): no kubelet, CRI-level attempts, IPAM and links visible.
+    harnessEvents = nodeView.events;
+    const target = { node: nodeView.view, capabilities: { kubelet: false, containerAttempts: true, ipamVisible: true, linksVisible: true }, runtimeName: version.runtimeName };
     const manifest = await loadPodManifest(path.join(ROOT, 'fixtures', 'pods', 'trio.yaml'));
-    const harness = (): Promise<Sample> => harnessLifecycle({ driver, client: harnessClient, node: nodeView, ipamVisible: true, manifest });
+    const harness = (): Promise<Sample> => harnessLifecycle({ driver, client: harnessClient, target, manifest });
     const raw = (): Promise<Sample> =>
       rawLifecycle({ client: node.client, manifest, image: node.appImage, runId, namespace: `pause-conformance-bench-raw-${runId}`, logRoot: rawLogRoot(layout.dir), cgroupParent: layout.cgroupParent, undo });
 
@@ -207,7 +227,7 @@ async function main(): Promise<number> {
   const verdict = summarize(levels);
   const file = path.join(config.reportDir, 'bench.json');
   await mkdir(config.reportDir, { recursive: true });
-  await writeFile(file, JSON.stringify({ schemaVersion: 1, runId, finishedAt: new Date().toISOString(), config, machine: info, targets: { ratio: RATIO_TARGET, lagMs: LAG_TARGET_MS }, ...verdict.json, levels, teardown: { undoFailures, leaks } }, null, 2) + '\n');
+  await writeFile(file, JSON.stringify({ schemaVersion: 1, runId, finishedAt: new Date().toISOString(), config, machine: info, harnessNodeEvents: harnessEvents, targets: { ratio: RATIO_TARGET, lagMs: LAG_TARGET_MS }, ...verdict.json, levels, teardown: { undoFailures, leaks } }, null, 2) + '\n');
   say(`\nreport: ${file}`);
   say(verdict.finalLine);
   return undoFailures.length > 0 || leaks.length > 0 ? 1 : 0;
