@@ -636,7 +636,7 @@ async function timeConformance(undo: UndoStack, forward: (f: (() => void) | unde
 }
 
 function printConformance(run: ConformanceRun): void {
-  if (run.wallS !== undefined) say(`  conformance run: ${run.wallS} s wall, exit ${run.exitCode}: ${run.lastLine ?? 'no output'}`);
+  if (run.wallS !== undefined) say(`  conformance run: ${run.wallS.toFixed(1)} s wall, exit ${run.exitCode}: ${run.lastLine ?? 'no output'}`);
   else say(`  conformance run not measured: ${run.notMeasured}`);
 }
 
