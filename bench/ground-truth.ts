@@ -13,7 +13,7 @@
  *   inotify worker does, so the CPU hog level does not delay the stamps (a late stamp would make
  *   the harness look early).
  */
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -35,7 +35,7 @@ export class GroundTruth {
   /** Deleted links by name, for the monitor's positive control. */
   private readonly deletedNames = new Set<string>();
   private worker: Worker | undefined;
-  private events: ResultPromise | undefined;
+  private events: GuardedChild | undefined;
   private monitor: GuardedChild | undefined;
   /** At which priority each source takes its stamps, for the report. */
   readonly notes: Record<string, string> = {};
@@ -53,23 +53,18 @@ export class GroundTruth {
     if (typeof first !== 'object' || first === null || !('watching' in first)) throw new Error(`inotify worker said ${JSON.stringify(first)} instead of "watching"`);
     this.notes['inotify'] = `worker thread at ${(first as WatchingMessage).priority}`;
 
-    this.events = execa('ctr', ['--address', socket, 'events'], { buffer: false, reject: false, stdin: 'ignore', stderr: 'ignore' });
-    let partial = '';
-    this.events.stdout!.setEncoding('utf8');
-    this.events.stdout!.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        const match = EVENT_LINE.exec(line);
-        if (!match) continue;
-        const [, date, time, offsetHours, offsetMinutes, topic, json] = match;
-        const event = JSON.parse(json!) as { container_id?: string; id?: string; exited_at?: string };
-        // An exec's exit carries its own id; the container's task exit has id === container_id.
-        if (!event.container_id || (event.id !== undefined && event.id !== event.container_id)) continue;
-        if (topic === '/tasks/exit' && event.exited_at) this.exits.set(event.container_id, isoMs(event.exited_at));
-        // The delete is published when containerd has cleaned up the task; the CRI marks the container exited right after.
-        if (topic === '/tasks/delete') this.deletes.set(event.container_id, isoMs(`${date}T${time}${offsetHours}:${offsetMinutes}`));
-      }
+    // The socket is the guard's $1, not part of the script.
+    this.events = startGuarded('ctr --address "$1" events', [socket]);
+    this.events.onLine((line) => {
+      const match = EVENT_LINE.exec(line);
+      if (!match) return;
+      const [, date, time, offsetHours, offsetMinutes, topic, json] = match;
+      const event = JSON.parse(json!) as { container_id?: string; id?: string; exited_at?: string };
+      // An exec's exit carries its own id; the container's task exit has id === container_id.
+      if (!event.container_id || (event.id !== undefined && event.id !== event.container_id)) return;
+      if (topic === '/tasks/exit' && event.exited_at) this.exits.set(event.container_id, isoMs(event.exited_at));
+      // The delete is published when containerd has cleaned up the task; the CRI marks the container exited right after.
+      if (topic === '/tasks/delete') this.deletes.set(event.container_id, isoMs(`${date}T${time}${offsetHours}:${offsetMinutes}`));
     });
     this.notes['ctr events'] = 'stamped by the shim (exited_at) and containerd (event time)';
 
@@ -130,8 +125,7 @@ export class GroundTruth {
   async stop(): Promise<void> {
     await this.monitor?.stop();
     this.monitor = undefined;
-    this.events?.kill();
-    await this.events;
+    await this.events?.stop();
     this.events = undefined;
     if (this.worker) {
       this.worker.postMessage('stop');

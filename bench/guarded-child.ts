@@ -1,6 +1,6 @@
 /**
- * A long-running helper command of the bench (the ground truth's `ip monitor`, the CPU hog's busy
- * loops) that cannot outlive the bench: it runs in the background of a small sh that waits for EOF
+ * A long-running helper command of the bench (the ground truth's `ctr events` and `ip monitor`,
+ * the CPU hog's busy loops) that cannot outlive the bench: it runs in the background of a small sh that waits for EOF
  * on its stdin, a pipe from us, and then kills it. Our end of that pipe closes on stop(), on exit,
  * and also when the bench is SIGKILLed, so no helper is left whatever ends the bench.
  *
@@ -26,13 +26,14 @@ export interface GuardedChild {
   stop(): Promise<void>;
 }
 
-/** The sh script around `command` (a shell command line, run in the background). */
+/** The sh script around `command` (a fixed shell command line, run in the background; values come in as "$1"...). */
 export function guardScript(command: string): string {
   return `trap '' INT; ${command} & p=$!; read -r _; kill "$p" 2>/dev/null; wait "$p"`;
 }
 
-export function startGuarded(command: string): GuardedChild {
-  const child: Child = execa('sh', ['-c', guardScript(command)], { buffer: false, reject: false, stdin: 'pipe', stderr: 'pipe' });
+/** Starts `command` guarded; `args` are its positional parameters ($1, $2...), never part of the script. */
+export function startGuarded(command: string, args: string[] = []): GuardedChild {
+  const child: Child = execa('sh', ['-c', guardScript(command), 'sh', ...args], { buffer: false, reject: false, stdin: 'pipe', stderr: 'pipe' });
   let ended: string | undefined;
   let stderr = '';
   let partial = '';
