@@ -317,7 +317,11 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: ${failure.message}\n`);
     return 2;
   }
-  if (failure && !(failure instanceof Interrupted)) process.stderr.write(`bench failed: ${failure instanceof Error && failure.stack ? failure.stack : String(failure)}\n`);
+  if (failure && !(failure instanceof Interrupted)) {
+    // A Ctrl-C reaches the commands of the pods in flight too (same process group): their failure is the signal's.
+    if (interrupted) say(`a pod in flight failed after ${interrupted}: ${messageOf(failure)}`);
+    else process.stderr.write(`bench failed: ${failure instanceof Error && failure.stack ? failure.stack : String(failure)}\n`);
+  }
   if (failure || levels.length < config.levels.length + config.hogLevels.length) {
     say(interrupted ? `bench interrupted by ${interrupted}: no final line` : 'bench did not finish: no final line');
     return interrupted ? 130 : 1;
