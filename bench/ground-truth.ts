@@ -2,17 +2,26 @@
  * When teardown really happened, from sources independent of the harness, to measure how late the
  * harness notices it:
  * - a process exit: containerd's own /tasks/exit event (`ctr events`), whose exited_at the shim
- *   stamps when it reaps the process (pause gone), and /tasks/delete, after which the CRI reports
- *   the container exited (containers gone, as the runtime sees it);
+ *   stamps when it reaps the process (pause gone; sandbox not ready too: containerd marks the
+ *   sandbox NOTREADY when it handles that same exit, so that lag includes containerd's own
+ *   handling), and /tasks/delete, after which the CRI reports the container exited (containers
+ *   gone, as the runtime sees it);
  * - the netns bind mount and the IPAM file of the pod IP removed: inotify in a worker thread
- *   (bench/unlink-watch-worker.ts), stamped on the worker's own idle event loop.
- * The veth and the sandbox state have no such source here; they are not part of the lag figure.
+ *   (bench/unlink-watch-worker.ts), stamped on the worker's own idle event loop;
+ * - the pod's host-side veth deleted: rtnetlink through our own `ip -ts -o monitor link`
+ *   (bench/ip-monitor.ts), stamped by `ip` when it reads the message. It runs at nice -10, as the
+ *   inotify worker does, so the CPU hog level does not delay the stamps (a late stamp would make
+ *   the harness look early).
  */
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { UndoStack } from '../lib/cleanup/undo-stack.ts';
-import type { UnlinkEvent } from './unlink-watch-worker.ts';
+import { startGuarded, type GuardedChild } from './guarded-child.ts';
+import { parseMonitorLinkLine } from './ip-monitor.ts';
+import type { UnlinkEvent, WatchingMessage } from './unlink-watch-worker.ts';
 
 /** `ctr events` line: "<date> <time> <offset> <zone> <namespace> <topic> <json>". */
 const EVENT_LINE = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) ([+-]\d\d)(\d\d) \S+ \S+ (\/tasks\/(?:exit|delete)) (\{.*\})\s*$/;
@@ -21,39 +30,76 @@ export class GroundTruth {
   private readonly exits = new Map<string, number>();
   private readonly deletes = new Map<string, number>();
   private readonly unlinks = new Map<string, number[]>();
+  /** ifindex -> when `ip monitor` saw it deleted (ifindexes are not reused soon, but may be). */
+  private readonly linkDeletes = new Map<number, number[]>();
+  /** Deleted links by name, for the monitor's positive control. */
+  private readonly deletedNames = new Set<string>();
   private worker: Worker | undefined;
-  private events: ResultPromise | undefined;
+  private events: GuardedChild | undefined;
+  private monitor: GuardedChild | undefined;
+  /** At which priority each source takes its stamps, for the report. */
+  readonly notes: Record<string, string> = {};
 
-  /** Starts both sources; their stops are registered in `undo` before they start. */
+  /** Starts the three sources; their stops are registered in `undo` before they start. */
   async start(socket: string, dirs: string[], undo: UndoStack): Promise<void> {
-    undo.push('ground-truth watchers (ctr events, inotify worker)', () => this.stop());
+    undo.push('ground-truth watchers (ctr events, inotify worker, ip monitor)', () => this.stop());
     this.worker = new Worker(new URL('./unlink-watch-worker.ts', import.meta.url), { workerData: { dirs } });
-    this.worker.on('message', (message: UnlinkEvent | 'watching') => {
-      if (message === 'watching') return;
+    this.worker.on('message', (message: UnlinkEvent | WatchingMessage) => {
+      if ('watching' in message) return;
       const key = `${message.dir}\0${message.name}`;
       this.unlinks.set(key, [...(this.unlinks.get(key) ?? []), message.atMs]);
     });
     const [first] = (await Promise.race([once(this.worker, 'message'), once(this.worker, 'error').then(([error]) => Promise.reject(error as Error))])) as [unknown];
-    if (first !== 'watching') throw new Error(`inotify worker said ${JSON.stringify(first)} instead of "watching"`);
+    if (typeof first !== 'object' || first === null || !('watching' in first)) throw new Error(`inotify worker said ${JSON.stringify(first)} instead of "watching"`);
+    this.notes['inotify'] = `worker thread at ${(first as WatchingMessage).priority}`;
 
-    this.events = execa('ctr', ['--address', socket, 'events'], { buffer: false, reject: false, stdin: 'ignore', stderr: 'ignore' });
-    let partial = '';
-    this.events.stdout!.setEncoding('utf8');
-    this.events.stdout!.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        const match = EVENT_LINE.exec(line);
-        if (!match) continue;
-        const [, date, time, offsetHours, offsetMinutes, topic, json] = match;
-        const event = JSON.parse(json!) as { container_id?: string; id?: string; exited_at?: string };
-        // An exec's exit carries its own id; the container's task exit has id === container_id.
-        if (!event.container_id || (event.id !== undefined && event.id !== event.container_id)) continue;
-        if (topic === '/tasks/exit' && event.exited_at) this.exits.set(event.container_id, isoMs(event.exited_at));
-        // The delete is published when containerd has cleaned up the task; the CRI marks the container exited right after.
-        if (topic === '/tasks/delete') this.deletes.set(event.container_id, isoMs(`${date}T${time}${offsetHours}:${offsetMinutes}`));
-      }
+    // The socket is the guard's $1, not part of the script.
+    this.events = startGuarded('ctr --address "$1" events', [socket]);
+    this.events.onLine((line) => {
+      const match = EVENT_LINE.exec(line);
+      if (!match) return;
+      const [, date, time, offsetHours, offsetMinutes, topic, json] = match;
+      const event = JSON.parse(json!) as { container_id?: string; id?: string; exited_at?: string };
+      // An exec's exit carries its own id; the container's task exit has id === container_id.
+      if (!event.container_id || (event.id !== undefined && event.id !== event.container_id)) return;
+      if (topic === '/tasks/exit' && event.exited_at) this.exits.set(event.container_id, isoMs(event.exited_at));
+      // The delete is published when containerd has cleaned up the task; the CRI marks the container exited right after.
+      if (topic === '/tasks/delete') this.deletes.set(event.container_id, isoMs(`${date}T${time}${offsetHours}:${offsetMinutes}`));
     });
+    this.notes['ctr events'] = 'stamped by the shim (exited_at) and containerd (event time)';
+
+    this.monitor = startGuarded('nice -n -10 ip -ts -o monitor link');
+    this.monitor.onLine((line) => {
+      const event = parseMonitorLinkLine(line);
+      if (!event?.deleted) return;
+      this.linkDeletes.set(event.ifindex, [...(this.linkDeletes.get(event.ifindex) ?? []), event.atMs]);
+      this.deletedNames.add(event.name);
+    });
+    await this.monitorControl(undo);
+    this.notes['ip monitor'] = 'ip -ts -o monitor link at nice -10, stamped by ip on receipt';
+  }
+
+  /**
+   * Positive control of the link monitor: a veth pair made and deleted on the host must show up as
+   * deleted, or every veth lag would silently lack ground truth (a monitor that did not start, a
+   * line format this parser does not read). Tried a few times: the monitor subscribes to rtnetlink
+   * some ms after it is spawned, and says nothing when it has.
+   */
+  private async monitorControl(undo: UndoStack): Promise<void> {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const name = `pcbgt${randomBytes(3).toString('hex')}`;
+      const removal = undo.push(`ground-truth control link ${name}`, async () => {
+        await execa('ip', ['link', 'del', name], { reject: false });
+      });
+      await execa('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`]);
+      await execa('ip', ['link', 'del', name]);
+      removal.release();
+      for (let waited = 0; waited < 1_000 && !this.deletedNames.has(name); waited += 20) await delay(20);
+      if (this.deletedNames.has(name)) return;
+      const ended = this.monitor?.ended();
+      if (ended) throw new Error(`ip monitor ended (${ended}${this.monitor?.stderr() ? `: ${this.monitor.stderr()}` : ''}) before it saw a link deleted`);
+    }
+    throw new Error('ip -ts -o monitor link printed no line this bench reads for 5 veth pairs made and deleted (bench/ip-monitor.ts)');
   }
 
   /** When the runtime reaped the container's (or sandbox's) main process (the shim's exited_at). */
@@ -71,9 +117,15 @@ export class GroundTruth {
     return this.unlinks.get(`${dir}\0${name}`)?.find((at) => at >= afterMs);
   }
 
+  /** The first deletion of the host link `ifindex` that `ip monitor` saw at or after `afterMs`. */
+  linkDeletedAfter(ifindex: number, afterMs: number): number | undefined {
+    return this.linkDeletes.get(ifindex)?.find((at) => at >= afterMs);
+  }
+
   async stop(): Promise<void> {
-    this.events?.kill();
-    await this.events;
+    await this.monitor?.stop();
+    this.monitor = undefined;
+    await this.events?.stop();
     this.events = undefined;
     if (this.worker) {
       this.worker.postMessage('stop');

@@ -1,9 +1,10 @@
 /**
  * One pod's full lifecycle, done two ways and timed at the same points:
  * - harness: CriPodDriver.create, the observations the teardown suite makes before deleting
- *   (sandbox facts, container pids, the veth's ifindex), CriPodDriver.delete while a
- *   watchFirstSeen over ShellNodeView conditions waits for pause, containers, sandbox, veth, netns
- *   and IP to be gone, exactly as suites/040-teardown.spec.ts does;
+ *   (sandbox facts, container pids, the veth's ifindex), the suites' own teardown conditions with
+ *   their positive controls (planSandboxGone), then CriPodDriver.delete while watchGone waits for
+ *   pause, containers, sandbox state, netns, veth, IP and the runtime's shim to be gone, exactly
+ *   as suites/040-teardown.spec.ts does: the bench measures the code the suites run;
  * - raw: the CRI calls alone, in kubelet's order: RunPodSandbox, CreateContainer + StartContainer
  *   per container, StopPodSandbox, RemovePodSandbox. The configs come from the same translation
  *   (pure data, built before the clock starts) so both make the same pod.
@@ -15,12 +16,12 @@ import path from 'node:path';
 import type { UndoStack } from '../lib/cleanup/undo-stack.ts';
 import { CriClient } from '../lib/cri/client.ts';
 import type { PodSandboxConfig } from '../lib/cri/types.ts';
-import type { NodeView } from '../lib/node/node-view.ts';
 import type { CriPodDriver } from '../lib/pods/cri-driver.ts';
 import type { PodManifest } from '../lib/pods/manifest.ts';
 import { containerConfigFor, sandboxConfigFor, type SandboxIdentity } from '../lib/pods/translate.ts';
-import type { Condition } from '../lib/report/first-seen.ts';
-import { watchFirstSeen } from '../lib/report/first-seen.ts';
+import type { Evidence } from '../lib/report/evidence.ts';
+import { watchGone } from '../lib/report/gone-watch.ts';
+import { planSandboxGone, type GoneCondition, type GoneTarget } from '../lib/report/sandbox-gone.ts';
 import { LABEL_POD_UID } from '../lib/labels.ts';
 
 /** A CriClient that notes when RunPodSandbox returned, per pod uid: the sandbox phase inside CriPodDriver.create. */
@@ -48,18 +49,29 @@ export interface Sample {
   /** Harness only: when the observations before the delete were done, and when each condition was first seen. */
   observedAt?: number;
   seenAt?: Record<string, number>;
+  /** Harness only: ifindex of the pod's host-side veth (eth0's iflink). */
+  vethIndex?: number;
+  /**
+   * Harness only, where the watch records it (evidence gone.sources): which event source woke the
+   * look that saw each condition gone. Kept as the watch wrote it; nothing here depends on it.
+   */
+  sources?: Record<string, string>;
 }
+
+/** The teardown events the bench times against ground truth: all of them but the shim. */
+export const LAG_EVENTS = ['pauseGone', 'containersGone', 'sandboxNotReady', 'netnsGone', 'ipReleased', 'vethGone'] as const satisfies readonly GoneCondition[];
 
 export interface HarnessContext {
   driver: CriPodDriver;
   client: TimedCriClient;
-  node: NodeView;
-  ipamVisible: boolean;
+  /** The node and what can be checked on it, as the suites' goneTarget() gives it. */
+  target: GoneTarget;
   manifest: PodManifest;
 }
 
 export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
-  const { driver, node } = ctx;
+  const { driver } = ctx;
+  const node = ctx.target.node;
   const startAt = Date.now();
   const pod = await driver.create(ctx.manifest);
   const sandboxAt = ctx.client.sandboxReturnedAt.get(pod.uid) ?? NaN;
@@ -70,30 +82,29 @@ export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
   if (!sandbox.pausePid || !sandbox.ip) throw new Error(`sandbox ${pod.sandboxId} has no pause pid or IP (state ${sandbox.state})`);
   const pausePid = sandbox.pausePid;
   const ip = sandbox.ip;
+  const netnsPath = sandbox.netnsPath;
   const containerPids = (await node.containers(pod.sandboxId)).flatMap((c) => (c.pid ? [c.pid] : []));
   const first = pod.containers[0]!.name;
   const iflink = await driver.exec(pod, first, ['cat', '/sys/class/net/eth0/iflink']);
   const vethIndex = Number(iflink.stdout.trim());
   if (iflink.exitCode !== 0 || !Number.isInteger(vethIndex)) throw new Error(`eth0 iflink in ${first}: exit ${iflink.exitCode} ${iflink.stdout}${iflink.stderr}`);
+  // The suites' conditions and their positive controls, built by the same code.
+  const plan = await planSandboxGone(ctx.target, [{ sandboxId: pod.sandboxId, pausePid, containerPids, ...(netnsPath ? { netnsPath } : {}), ip, vethIndex }]);
+  if (plan.controlFailures.length > 0) throw new Error(`pod ${pod.name}: positive controls before the delete failed: ${plan.controlFailures.join('; ')}`);
+  // Every event the bench times must be watched, or its lag would be missing, not measured.
+  const unwatched = LAG_EVENTS.filter((name) => plan.conditions[name] === undefined);
+  if (unwatched.length > 0) throw new Error(`pod ${pod.name}: ${unwatched.map((name) => `${name} not checked (${plan.notChecked[name] ?? 'no condition'})`).join('; ')}`);
   const observedAt = Date.now();
 
-  const conditions: Record<string, Condition> = {
-    pauseGone: async () => !(await node.processAlive(pausePid)),
-    containersGone: async () => (await Promise.all(containerPids.map((pid) => node.processAlive(pid)))).every((alive) => !alive) && (await node.containers(pod.sandboxId)).every((c) => c.state !== 'running'),
-    sandboxNotReady: async () => (await node.sandbox(pod.sandboxId)).state !== 'ready',
-    vethGone: async () => (await node.link(vethIndex)) === undefined,
-  };
-  const netnsPath = sandbox.netnsPath;
-  if (netnsPath) conditions['netnsGone'] = async () => !(await node.pathExists(netnsPath));
-  if (ctx.ipamVisible) conditions['ipReleased'] = async () => (await node.ipAllocated(ip)) === false;
-
+  const ev: Evidence = {};
   const deleteCalledAt = Date.now();
-  const watching = watchFirstSeen(conditions, deleteCalledAt, { timeoutMs: 60_000 });
+  const watching = watchGone(plan, deleteCalledAt, ev, { timeoutMs: 60_000 });
   // If the delete throws, the watch's own failure must not surface as an unhandled rejection.
   watching.catch(() => undefined);
   const deleted = await driver.delete(pod);
   const seen = await watching;
   const seenAt = Object.fromEntries(Object.entries(seen).map(([name, ms]) => [name, deleteCalledAt + ms]));
+  const sources = sourcesOf(ev);
   return {
     startAt,
     sandboxAt,
@@ -101,13 +112,29 @@ export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
     observedAt,
     deleteCalledAt,
     deleteReturnedAt: deleted.returnedAtMs,
+    // The watch's end: every condition seen, the shim included, as the suites wait for it.
     teardownAt: Math.max(...Object.values(seenAt)),
     seenAt,
     sandboxId: pod.sandboxId,
     containerIds: pod.containers.map((c) => c.id),
     ip,
     netnsPath,
+    vethIndex,
+    ...(sources ? { sources } : {}),
   };
+}
+
+/**
+ * ev.gone.sources where the watch records it, if it is a map of strings. The name is the one the
+ * issue's plan gave it; `seenBy` is read too, the name the watch's work in progress uses.
+ */
+function sourcesOf(ev: Evidence): Record<string, string> | undefined {
+  const gone = ev['gone'];
+  if (typeof gone !== 'object' || gone === null || Array.isArray(gone)) return undefined;
+  const sources = gone['sources'] ?? gone['seenBy'];
+  if (typeof sources !== 'object' || sources === null || Array.isArray(sources)) return undefined;
+  const entries = Object.entries(sources).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
 export interface RawContext {
