@@ -34,6 +34,7 @@ import type { CriClient } from '../lib/cri/client.ts';
 import { isUserFacing, messageOf, UsageError } from '../lib/errors.ts';
 import { CriInspector } from '../lib/node/cri-inspector.ts';
 import { ShellNodeView } from '../lib/node/shell-node-view.ts';
+import { startLocalNodeEvents } from '../lib/node/local-node-events.ts';
 import { CriPodDriver } from '../lib/pods/cri-driver.ts';
 import { loadPodManifest } from '../lib/pods/manifest.ts';
 import { cleanStaleRuns } from '../lib/providers/local/local-provider.ts';
@@ -109,10 +110,12 @@ function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
  *   undo.push('close the harness node events', () => events.close());
  * and pass `events` in the options below (and say `events.sources()` in `events` of the result).
  */
-async function harnessNodeView(client: CriClient, ipamDir: string, socket: string, undo: UndoStack): Promise<{ view: ShellNodeView; events: string }> {
-  void socket;
-  void undo;
-  return { view: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: [ipamDir] }), events: 'none: the watch polls every 5 ms' };
+async function harnessNodeView(client: CriClient, ipamDir: string, socket: string, taskDir: string, undo: UndoStack): Promise<{ view: ShellNodeView; events: string }> {
+  // As the local provider builds its node: the change sources, closed through the undo.
+  const events = await startLocalNodeEvents({ containerdSocket: socket, containerdNamespace: 'k8s.io' });
+  undo.push('stop the change sources (event stream, inotify, ip monitor, pidfd)', () => events.close());
+  const described = Object.entries(events.sources()).map(([kind, state]) => `${kind}: ${'source' in state ? state.source : `none (${state.none})`}`).join('; ');
+  return { view: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: [ipamDir], events, taskStateDir: taskDir }), events: described };
 }
 
 /** The quiet conformance run: what `npm run conformance` runs, timed as a child of the bench. */
@@ -259,7 +262,8 @@ async function main(): Promise<number> {
       imageFor: () => node.appImage,
       undo,
     });
-    const nodeView = await harnessNodeView(harnessClient, ipamDir, layout.socket, undo);
+    const taskDir = path.join(layout.state, 'io.containerd.runtime.v2.task', 'k8s.io');
+    const nodeView = await harnessNodeView(harnessClient, ipamDir, layout.socket, taskDir, undo);
     harnessEvents = nodeView.events;
     // What the local provider's target says of this node (lib/providers/local): no kubelet, CRI-level attempts, IPAM and links visible.
     const target = { node: nodeView.view, capabilities: { kubelet: false, containerAttempts: true, ipamVisible: true, linksVisible: true }, runtimeName: version.runtimeName };
@@ -273,7 +277,8 @@ async function main(): Promise<number> {
       // Both exist once the first pod is made; made here so the watches can start before it.
       await mkdir(layout.netnsDir, { recursive: true, mode: 0o700 });
       await mkdir(ipamDir, { recursive: true, mode: 0o700 });
-      await truth.start(layout.socket, [layout.netnsDir, ipamDir], undo);
+      await mkdir(taskDir, { recursive: true, mode: 0o711 });
+      await truth.start(layout.socket, [layout.netnsDir, ipamDir, taskDir], undo);
     });
     groundTruthNotes = { ...truth.notes };
 
@@ -283,7 +288,7 @@ async function main(): Promise<number> {
       await runBatch(WARMUP_PODS, 1, raw, interruptedCheck);
     });
     for (const concurrency of config.levels) {
-      const result = await measureLevel(podsAt(config.pods, concurrency), concurrency, undefined, { harness, raw }, truth, layout.netnsDir, ipamDir, interruptedCheck, node.containerdPid());
+      const result = await measureLevel(podsAt(config.pods, concurrency), concurrency, undefined, { harness, raw }, truth, { netnsDir: layout.netnsDir, ipamDir, taskDir }, interruptedCheck, node.containerdPid());
       printLevel(result);
       levels.push(result);
     }
@@ -292,7 +297,7 @@ async function main(): Promise<number> {
       const hog = startCpuHog(undo);
       let result: LevelResult;
       try {
-        result = await measureLevel(podsAt(config.pods, concurrency), concurrency, hog.loops, { harness, raw }, truth, layout.netnsDir, ipamDir, interruptedCheck, node.containerdPid());
+        result = await measureLevel(podsAt(config.pods, concurrency), concurrency, hog.loops, { harness, raw }, truth, { netnsDir: layout.netnsDir, ipamDir, taskDir }, interruptedCheck, node.containerdPid());
       } finally {
         await hog.stop();
       }
@@ -378,8 +383,7 @@ async function measureLevel(
   hogLoops: number | undefined,
   lifecycles: Record<Mode, () => Promise<Sample>>,
   truth: GroundTruth,
-  netnsDir: string,
-  ipamDir: string,
+  dirs: { netnsDir: string; ipamDir: string; taskDir: string },
   interrupted: () => boolean,
   containerdPid: number,
 ): Promise<LevelResult> {
@@ -415,7 +419,7 @@ async function measureLevel(
   loopDelay.disable();
   const context = { loadAverage1m: round(os.loadavg()[0]!, 1), eventLoopDelayP99Ms: round(loopDelay.percentile(99) / 1e6, 1), hogLoops: hogLoops ?? 0 };
   const observe = stats(collected.harness.samples.map((s) => s.deleteCalledAt - s.readyAt));
-  return { concurrency, hog: hogLoops !== undefined, modes, ratios, cpuRatio, observe, lag: detectionLag(collected.harness.samples, truth, netnsDir, ipamDir), context };
+  return { concurrency, hog: hogLoops !== undefined, modes, ratios, cpuRatio, observe, lag: detectionLag(collected.harness.samples, truth, dirs.netnsDir, dirs.ipamDir, dirs.taskDir), context };
 }
 
 /**
@@ -424,15 +428,17 @@ async function measureLevel(
  * (GroundTruth):
  * - pauseGone: the shim's exited_at of the sandbox task (the harness counts a zombie as gone, the
  *   shim stamps the reap, so this one can be negative);
- * - containersGone: the last container's /tasks/delete (from then on the CRI says exited);
- * - sandboxNotReady: the sandbox task's exited_at too: containerd marks the sandbox NOTREADY when
- *   it handles that exit, so this lag includes containerd's own handling of it (deleting the task
- *   first: the lag against that /tasks/delete is printed beside it, for how much is containerd's);
+ * - containersGone: inotify saw the last container's task bundle directory go
+ *   (<state>/io.containerd.runtime.v2.task/k8s.io/<id>): containerd removes it at the end of the
+ *   task's delete and marks the container exited in the CRI right after (measured: the CRI said
+ *   NOTREADY 6 ms after the sandbox's bundle went, 107 ms after its /tasks/delete was published);
+ * - sandboxNotReady: the same for the sandbox's own task (the lag against its /tasks/delete is
+ *   printed beside it, for how much of that is containerd's own work);
  * - netnsGone, ipReleased: inotify saw the netns bind mount and the IP's file unlinked;
  * - vethGone: `ip monitor` saw the host-side veth (by ifindex) deleted.
  * A pod without ground truth for an event is counted per event, not guessed.
  */
-function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, ipamDir: string): Lag {
+function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, ipamDir: string, taskDir: string): Lag {
   const lags = Object.fromEntries(LAG_EVENTS.map((e) => [e, [] as number[]])) as Record<LagEvent, number[]>;
   const missing = Object.fromEntries(LAG_EVENTS.map((e) => [e, 0])) as Record<LagEvent, number>;
   const complete: number[] = [];
@@ -443,8 +449,8 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
     const exited = truth.exitedAt(sample.sandboxId);
     const real: Record<LagEvent, number | undefined> = {
       pauseGone: exited,
-      containersGone: sample.containerIds.map((id) => truth.deletedAt(id)).reduce<number | undefined>((max, t) => (max === undefined || t === undefined ? undefined : Math.max(max, t)), 0),
-      sandboxNotReady: exited,
+      containersGone: sample.containerIds.map((id) => truth.unlinkedAfter(taskDir, id, sample.deleteCalledAt)).reduce<number | undefined>((max, t) => (max === undefined || t === undefined ? undefined : Math.max(max, t)), 0),
+      sandboxNotReady: truth.unlinkedAfter(taskDir, sample.sandboxId, sample.deleteCalledAt),
       netnsGone: sample.netnsPath ? truth.unlinkedAfter(netnsDir, path.basename(sample.netnsPath), sample.deleteCalledAt) : undefined,
       ipReleased: truth.unlinkedAfter(ipamDir, sample.ip, sample.deleteCalledAt),
       vethGone: sample.vethIndex === undefined ? undefined : truth.linkDeletedAfter(sample.vethIndex, sample.deleteCalledAt),

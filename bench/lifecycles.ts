@@ -6,7 +6,8 @@
  *   pause, containers, sandbox state, netns, veth, IP and the runtime's shim to be gone, exactly
  *   as suites/040-teardown.spec.ts does: the bench measures the code the suites run;
  * - raw: the CRI calls alone, in kubelet's order: RunPodSandbox, CreateContainer + StartContainer
- *   per container, StopPodSandbox, RemovePodSandbox. The configs come from the same translation
+ *   per container, StopContainer per container with the pod's grace period (kubelet's killPod,
+ *   and CriPodDriver.delete's), StopPodSandbox, RemovePodSandbox. The configs come from the same translation
  *   (pure data, built before the clock starts) so both make the same pod.
  * Times are ms since the epoch (Date.now(), as the harness records them).
  */
@@ -174,6 +175,9 @@ export async function rawLifecycle(ctx: RawContext): Promise<Sample> {
   }
   const readyAt = Date.now();
   const deleteCalledAt = Date.now();
+  // kubelet's killPod: every container stopped with the pod's grace period, then the sandbox.
+  const grace = manifest.spec.terminationGracePeriodSeconds ?? 30;
+  await Promise.all(containerIds.map((id) => client.stopContainer(id, grace)));
   await client.stopPodSandbox(sandboxId);
   await client.removePodSandbox(sandboxId);
   const deleteReturnedAt = Date.now();

@@ -13,6 +13,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { WaitTimeoutError } from '../wait.ts';
 import type { Evidence } from './evidence.ts';
+import type { ChangeKey } from '../node/node-events.ts';
 import { ChangeWaiter } from './change-waiter.ts';
 import { watchFirstSeen, type FirstSeen } from './first-seen.ts';
 import { notCheckedLine, type GoneCondition, type GonePlan } from './sandbox-gone.ts';
@@ -121,21 +122,24 @@ async function watchUntilGone(plan: GonePlan, startMs: number, record: Evidence,
 }
 
 /**
- * A waiter per condition with at least one thing the node tells changes of (a condition's keys
- * are alternatives: containerd's task events alone tell each, pidfd and inotify tell it sooner);
- * a condition with none is polled, with why (no source of its kinds, a directory not watched).
+ * A waiter per condition on the first of its key sets the node tells every key of (the plan puts
+ * the most precise first); where no set is whole, on whatever keys are told, with the fallback
+ * poll for the rest; a condition with none is polled, with why (no source of its kinds, a
+ * directory not watched).
  */
 function waitersFor(plan: GonePlan): { waiters: Record<string, ChangeWaiter>; polled: Record<string, string> } {
   const waiters: Record<string, ChangeWaiter> = {};
   const polled: Record<string, string> = {};
   for (const name of Object.keys(plan.conditions) as GoneCondition[]) {
-    const keys = plan.keys[name] ?? [];
-    if (!plan.events || keys.length === 0) {
+    const sets = (plan.keys[name] ?? []).filter((set) => set.length > 0);
+    if (!plan.events || sets.length === 0) {
       polled[name] = !plan.events ? 'the target tells no changes of its node' : 'nothing to follow';
       continue;
     }
-    const live = keys.filter((key) => plan.events!.whyNot(key) === undefined);
-    if (live.length === 0) polled[name] = [...new Set(keys.map((key) => plan.events!.whyNot(key)!))].join('; ');
+    const events = plan.events;
+    const told = (key: ChangeKey): boolean => events.whyNot(key) === undefined;
+    const live = sets.find((set) => set.every(told)) ?? [...new Set(sets.flat())].filter(told);
+    if (live.length === 0) polled[name] = [...new Set(sets.flat().map((key) => events.whyNot(key)!))].join('; ');
     else waiters[name] = new ChangeWaiter(plan.events, live, plan.followUpAfter[name]);
   }
   return { waiters, polled };

@@ -59,9 +59,13 @@ export interface GonePlan {
   left: () => Partial<Record<GoneCondition, string[]>>;
   /** The shims found before the delete (pid, socket): named if they stay. */
   shims: RuntimeShim[];
-  /** The node's change sources, where it has them, and per condition the things whose changes call for a look. */
+  /**
+   * The node's change sources, where it has them, and per condition the things whose changes call
+   * for a look: sets of keys, the most precise first (the kernel's pidfd and inotify before
+   * containerd's task events); the watch follows the first set the node tells every key of.
+   */
   events?: NodeEvents;
-  keys: Partial<Record<GoneCondition, ChangeKey[]>>;
+  keys: Partial<Record<GoneCondition, ChangeKey[][]>>;
   /** Per condition, the changes after which what it looks at may still lag (change-waiter.ts): looked at again shortly. */
   followUpAfter: Partial<Record<GoneCondition, (change: Change) => boolean>>;
 }
@@ -207,24 +211,31 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   const sandboxTasks = ids.map((id): ChangeKey => ({ kind: 'task', id }));
   const processes = (pids: number[]): ChangeKey[] => pids.map((pid) => ({ kind: 'process', pid }));
   const bundles = (taskIdsOf: string[]): ChangeKey[] => (node.taskBundlePath ? taskIdsOf.map((id) => ({ kind: 'path', path: node.taskBundlePath!(id) })) : []);
-  // Any one source of a condition's keys tells its change: the task events alone cover each, the
-  // kernel's pidfd and inotify tell the same sooner.
+  // Each set alone tells the condition's change; one set is followed, not all, since every change
+  // followed is a look (a CRI call for some): the kernel's (pidfd, inotify) where the node has
+  // them, containerd's task events where it has only those. The CRI flips a container to exited
+  // (a sandbox to NOTREADY) right after containerd removes the task's bundle directory.
+  const containerTaskIds = taskIds.filter((id) => !ids.includes(id));
+  const sockets = shims.flatMap((shim): ChangeKey[] => (shim.socket ? [{ kind: 'path', path: shim.socket }] : []));
   const keys: GonePlan['keys'] = {
-    pauseGone: [...processes(pausePids), ...sandboxTasks],
-    containersGone: [...processes(containerPids), ...tasks, ...bundles(taskIds.filter((id) => !ids.includes(id)))],
-    sandboxNotReady: [...sandboxTasks, ...bundles(ids)],
-    netnsGone: netnsPaths.map((path): ChangeKey => ({ kind: 'path', path })),
-    vethGone: vethIndexes.map((ifindex): ChangeKey => ({ kind: 'link', ifindex })),
-    ipReleased: ips.flatMap((ip) => (node.ipStorePaths?.(ip) ?? []).map((path): ChangeKey => ({ kind: 'path', path }))),
-    // The shim goes after its sandbox's task is deleted; its socket is removed as it exits.
-    shimGone: [...sandboxTasks, ...shims.flatMap((shim) => (shim.socket ? [{ kind: 'path', path: shim.socket } as const] : []))],
+    pauseGone: [processes(pausePids), sandboxTasks],
+    containersGone: [[...processes(containerPids), ...(node.taskBundlePath ? bundles(containerTaskIds) : tasks)], tasks],
+    sandboxNotReady: [bundles(ids), sandboxTasks],
+    netnsGone: [netnsPaths.map((path): ChangeKey => ({ kind: 'path', path }))],
+    vethGone: [vethIndexes.map((ifindex): ChangeKey => ({ kind: 'link', ifindex }))],
+    ipReleased: [ips.flatMap((ip) => (node.ipStorePaths?.(ip) ?? []).map((path): ChangeKey => ({ kind: 'path', path })))],
+    // A shim removes its socket, then exits; it goes after its sandbox's task is deleted.
+    shimGone: [[...processes(shims.map((shim) => shim.pid)), ...sockets], [...sandboxTasks, ...sockets]],
   };
   // containerd publishes /tasks/delete, then marks the container exited (and a sandbox NOTREADY) in
   // the CRI; /tasks/exit comes once the process is reaped, an unlink once the entry is gone. A shim
   // removes its socket before it exits, and a link's sysfs and netlink views are not one step.
   const afterTaskDelete = (change: Change): boolean => change.topic === '/tasks/delete' || (change.key.kind === 'path' && node.taskBundlePath !== undefined && taskIds.some((id) => node.taskBundlePath!(id) === (change.key as { path: string }).path));
   const always = (): boolean => true;
-  const followUpAfter: GonePlan['followUpAfter'] = { containersGone: afterTaskDelete, sandboxNotReady: afterTaskDelete, vethGone: always, shimGone: always, pauseGone: () => false, netnsGone: () => false, ipReleased: () => false };
+  const never = (): boolean => false;
+  // A shim's own exit (pidfd) is the change itself; anything else of it comes before the exit.
+  const notAnExit = (change: Change): boolean => change.key.kind !== 'process';
+  const followUpAfter: GonePlan['followUpAfter'] = { containersGone: afterTaskDelete, sandboxNotReady: afterTaskDelete, vethGone: always, shimGone: notAnExit, pauseGone: never, netnsGone: never, ipReleased: never };
   return { before, controlFailures, notChecked, conditions, left: () => ({ ...left }), shims, keys, followUpAfter, ...(node.events ? { events: node.events } : {}) };
 }
 
