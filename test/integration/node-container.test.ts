@@ -96,6 +96,10 @@ describe('a node in a container on a private Docker engine (docker exec and test
       const counted = /node shell \(.*\): (\d+) commands, (\d+) ms in all, (\d+) ms each on average/.exec(run.output);
       if (counted) figures[`${shellKind}NodeCommands`] = `${counted[1]} taking ${counted[2]} ms (${counted[3]} ms each)`;
       console.log(`      ${shellKind}: ${run.wallMs} ms for ${checks.length} checks; "${firstCheck.title}" ${firstCheck.durationMs} ms; pause pid ${teardown.pausePid} in the node's pid namespace`);
+      // The teardown check's own figures: how long it took, when each thing was seen gone, and what made the look that saw it.
+      const teardownCheck = checks.find((check) => /all gone after delete/.test(check.title))!;
+      figures[`${shellKind}TeardownCheckMs`] = teardownCheck.durationMs;
+      console.log(`      ${shellKind} teardown check: ${teardownCheck.durationMs} ms; timings ${JSON.stringify(teardownCheck.evidence['timings'])}; gone ${JSON.stringify(teardownCheck.evidence['gone'])}`);
     });
   }
 
