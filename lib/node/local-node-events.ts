@@ -9,7 +9,7 @@ import { TaskEventStream } from '../containerd/task-events.ts';
 import { messageOf } from '../errors.ts';
 import { DirWatchers } from './dir-watchers.ts';
 import { LinkMonitor } from './link-monitor.ts';
-import { changeKeyId, type Change, type ChangeKey, type ChangeKind, type NodeEvents, type SourceState } from './node-events.ts';
+import { ChangeFollowers, type Change, type ChangeKey, type ChangeKind, type NodeEvents, type SourceState } from './node-events.ts';
 
 export interface LocalNodeEventsOptions {
   /** containerd's socket; without it (or when it is not containerd) task changes are polled. */
@@ -21,7 +21,7 @@ export interface LocalNodeEventsOptions {
 }
 
 class LocalNodeEvents implements NodeEvents {
-  private readonly followers = new Map<string, Set<(change: Change) => void>>();
+  private readonly followers = new ChangeFollowers();
   private readonly dirs = new DirWatchers((fullPath, atMs) => this.emit({ kind: 'path', path: fullPath }, 'inotify', atMs));
   private readonly links: LinkMonitor | undefined;
   private tasks: TaskEventStream | undefined;
@@ -51,9 +51,7 @@ class LocalNodeEvents implements NodeEvents {
   }
 
   private emit(key: ChangeKey, source: string, atMs: number): void {
-    const followers = this.followers.get(changeKeyId(key));
-    if (!followers) return;
-    for (const follower of followers) follower({ key, source, atMs });
+    this.followers.emit(key, source, atMs);
   }
 
   sources(): Record<ChangeKind, SourceState> {
@@ -75,20 +73,8 @@ class LocalNodeEvents implements NodeEvents {
   }
 
   follow(keys: ChangeKey[], onChange: (change: Change) => void): () => void {
-    const ids = keys.map((key) => {
-      if (key.kind === 'path') this.dirs.ensure(key.path);
-      const id = changeKeyId(key);
-      if (!this.followers.has(id)) this.followers.set(id, new Set());
-      this.followers.get(id)!.add(onChange);
-      return id;
-    });
-    return () => {
-      for (const id of ids) {
-        const set = this.followers.get(id);
-        set?.delete(onChange);
-        if (set?.size === 0) this.followers.delete(id);
-      }
-    };
+    for (const key of keys) if (key.kind === 'path') this.dirs.ensure(key.path);
+    return this.followers.add(keys, onChange);
   }
 
   async close(): Promise<void> {

@@ -56,3 +56,34 @@ export function changeKeyId(key: ChangeKey): string {
       return `link:${key.ifindex}`;
   }
 }
+
+/** Who follows which key, for a NodeEvents implementation: follow() adds, emit() fans a change out. */
+export class ChangeFollowers {
+  private readonly byKey = new Map<string, Set<(change: Change) => void>>();
+
+  add(keys: ChangeKey[], onChange: (change: Change) => void): () => void {
+    const ids = keys.map((key) => {
+      const id = changeKeyId(key);
+      if (!this.byKey.has(id)) this.byKey.set(id, new Set());
+      this.byKey.get(id)!.add(onChange);
+      return id;
+    });
+    return () => {
+      for (const id of ids) {
+        const set = this.byKey.get(id);
+        set?.delete(onChange);
+        if (set?.size === 0) this.byKey.delete(id);
+      }
+    };
+  }
+
+  emit(key: ChangeKey, source: string, atMs: number): void {
+    const followers = this.byKey.get(changeKeyId(key));
+    if (!followers) return;
+    for (const follower of followers) follower({ key, source, atMs });
+  }
+
+  clear(): void {
+    this.byKey.clear();
+  }
+}
