@@ -87,3 +87,13 @@ export class ChangeFollowers {
     this.byKey.clear();
   }
 }
+
+/** A node that tells no changes, with why (every kind polled, and the evidence says this why). */
+export function noChangeSources(why: string): NodeEvents {
+  return {
+    sources: () => ({ task: { none: why }, path: { none: why }, link: { none: why } }),
+    whyNot: () => why,
+    follow: () => () => undefined,
+    close: async () => undefined,
+  };
+}
