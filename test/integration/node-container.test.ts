@@ -99,6 +99,19 @@ describe('a node in a container on a private Docker engine (docker exec and test
       // The teardown check's own figures: how long it took, when each thing was seen gone, and what made the look that saw it.
       const teardownCheck = checks.find((check) => /all gone after delete/.test(check.title))!;
       figures[`${shellKind}TeardownCheckMs`] = teardownCheck.durationMs;
+      const gone = teardownCheck.evidence['gone'] as { seenBy: Record<string, string>; polled?: Record<string, string> };
+      if (shellKind === 'docker-exec') {
+        // Through docker exec the node tells its changes (ctr events, ip monitor in the node): the look that saw each gone followed one.
+        expect(gone.seenBy['pauseGone'], JSON.stringify(gone)).to.match(/^containerd event \/tasks\//);
+        expect(gone.seenBy['vethGone'], JSON.stringify(gone)).to.match(/^ip monitor/);
+        expect(gone.polled?.['netnsGone']).to.equal(`no inotify in the node: ${target.info.nodeName} is reached through docker exec`);
+        expect(gone.polled?.['pauseGone']).to.equal(undefined);
+        // Nothing of the exec into the node is left on this machine (in the node: the run's undo checked, and the node is gone).
+        const ps = await execa('ps', ['-eo', 'pid,args'], { reject: false });
+        expect(String(ps.stdout).split('\n').filter((line) => line.includes(target.info.nodeName))).to.deep.equal([]);
+      } else {
+        expect(gone.polled?.['pauseGone']).to.match(/^the node is reached through testcontainers' exec API \(docker exec [0-9a-f]{12}\), over which the harness streams no change sources: watches poll through it$/);
+      }
       console.log(`      ${shellKind} teardown check: ${teardownCheck.durationMs} ms; timings ${JSON.stringify(teardownCheck.evidence['timings'])}; gone ${JSON.stringify(teardownCheck.evidence['gone'])}`);
     });
   }
@@ -114,7 +127,22 @@ describe('a node in a container on a private Docker engine (docker exec and test
       // docker exec goes through a long-lived session (the node's sh says it); the exec API through the engine (its OCI runtime says it).
       const missingSaid = shellKind === 'docker-exec' ? /^sh: \d+: crictl: not found$/ : /exec: "crictl": executable file not found in \$PATH/;
       expect((seen['missingCommand'] as { stderr: string }).stderr, shellKind).to.match(missingSaid);
-      if (shellKind === 'docker-exec') expect(seen['facts'], shellKind).to.deep.equal({ nodeCommands: 'up to 6 long-lived exec sessions' });
+      if (shellKind === 'docker-exec') {
+        expect(seen['facts'], shellKind).to.deep.equal({ nodeCommands: 'up to 6 long-lived exec sessions' });
+        // The change sources' exec: ctr events and ip monitor run in the node while it is open, and nothing of it is left once closed or once its owner was SIGKILLed.
+        const sources = seen['changeSources'] as { startMs: number; sources: Record<string, Record<string, string>>; runningWhileOpen: string[]; leftAfterClose: string[]; runningWhileOwnerLives: number; leftAfterOwnerKilled?: string; goneAfterOwnerKilledMs: number; execsLeftHere: string[] };
+        expect(sources.sources['task']!['source']).to.match(/^ctr events in the node \(docker exec into pc-shell-\w+, \/run\/containerd\/containerd.sock, \/tasks\/\* of k8s.io\)$/);
+        expect(sources.sources['link']!['source']).to.match(/^ip -o monitor link in the node/);
+        expect(sources.sources['path']!['none']).to.match(/^no inotify in the node: pc-shell-\w+ is reached through docker exec$/);
+        expect(sources.runningWhileOpen.join('\n')).to.match(/ctr --address \/run\/containerd\/containerd.sock events namespace==k8s.io,topic~="\^\/tasks\/"/);
+        expect(sources.runningWhileOpen.join('\n')).to.match(/ip -o monitor link/);
+        expect(sources.leftAfterClose).to.deep.equal([]);
+        expect(sources.runningWhileOwnerLives).to.be.at.least(2);
+        expect(sources.leftAfterOwnerKilled).to.equal(undefined);
+        expect(sources.execsLeftHere).to.deep.equal([]);
+        figures['changeSourcesStartMs'] = sources.startMs;
+        figures['changeSourcesGoneAfterOwnerKilledMs'] = sources.goneAfterOwnerKilledMs;
+      }
       const late = seen['pastDeadline'] as { exitCode: number; stderr: string; returnedAfterMs: number };
       expect(late.exitCode, shellKind).to.equal(124);
       expect(late.stderr, shellKind).to.match(/^timed out after 1500 ms; killed in the container: pid \d+$/);
