@@ -21,6 +21,7 @@ describe('deleting the pod tears the sandbox down', function () {
   let vethName: string | undefined;
   let vethMaster: string | undefined;
   let containerPids: number[] = [];
+  let containerIds: string[] = [];
 
   before(async function () {
     pause = await observePause(target(), pod());
@@ -31,6 +32,7 @@ describe('deleting the pod tears the sandbox down', function () {
     vethMaster = link?.master;
     const facts = await target().node.containers(pod().sandboxId);
     containerPids = facts.flatMap((c) => (c.pid ? [c.pid] : []));
+    containerIds = facts.map((c) => c.id);
   });
 
   it('pause, containers, netns, veth, IP and the runtime\'s shim are all gone after delete, each timed', async function () {
@@ -39,7 +41,7 @@ describe('deleting the pod tears the sandbox down', function () {
     const livePod = pod();
     expect(vethName, `host link with ifindex ${vethIndex} (eth0's peer)`).to.be.a('string');
     const plan = await step(this, 'see each thing present before the delete (positive controls)', () =>
-      planSandboxGone(goneTarget(target()), [{ sandboxId: livePod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox), vethIndex }]),
+      planSandboxGone(goneTarget(target()), [{ sandboxId: livePod.sandboxId, pausePid: pause.pid, containerPids, containerIds, ...optionalFacts(pause.sandbox), vethIndex }]),
     );
     ev['before'] = { sandboxId: livePod.sandboxId, pausePid: pause.pid, containerPids, netnsPath: pause.sandbox.netnsPath ?? null, ip: pause.sandbox.ip ?? null, veth: vethName ? { name: vethName, ifindex: vethIndex, master: vethMaster } : null, controls: plan.before };
     expect(plan.controlFailures, 'positive controls before the delete').to.deep.equal([]);

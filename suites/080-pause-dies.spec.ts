@@ -162,6 +162,7 @@ describe('the pause process dies', function () {
       sandboxId: killedId,
       pausePid: pause.pid,
       containerPids: apps.map((a) => a.pid),
+      containerIds: apps.map((a) => a.id),
       ...optionalFacts(pause.sandbox),
       ...(vethIndex === undefined ? {} : { vethIndex }),
       notExpected: currentId === killedId ? KILLED_SANDBOX_NOT_EXPECTED : replacedSandboxNotExpected(currentId),
@@ -169,8 +170,9 @@ describe('the pause process dies', function () {
     const sandboxes = [killed];
     if (currentId !== killedId) {
       const current = await node.sandbox(currentId);
-      const containerPids = (await node.containers(currentId)).flatMap((c) => (c.state === 'running' && c.pid ? [c.pid] : []));
-      sandboxes.push({ sandboxId: currentId, ...(current.pausePid ? { pausePid: current.pausePid } : {}), containerPids, ...optionalFacts(current), vethIndex: await vethOf(live, 'alpha') });
+      const containers = await node.containers(currentId);
+      const containerPids = containers.flatMap((c) => (c.state === 'running' && c.pid ? [c.pid] : []));
+      sandboxes.push({ sandboxId: currentId, ...(current.pausePid ? { pausePid: current.pausePid } : {}), containerPids, containerIds: containers.map((c) => c.id), ...optionalFacts(current), vethIndex: await vethOf(live, 'alpha') });
     }
     const plan = await step(this, 'see each thing present before the delete (positive controls)', () => planSandboxGone(goneTarget(target()), sandboxes));
     ev['before'] = { killedSandboxId: killedId, currentSandboxId: currentId, killedPausePid: pause.pid, controls: plan.before };

@@ -103,9 +103,11 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
     const ip = pause.sandbox.ip ?? '';
     const netnsPath = pause.sandbox.netnsPath;
     const apiBefore = await pods.apiStatus(pod);
-    const containerPids = (await node.containers(pod.sandboxId)).flatMap((c) => (c.pid ? [c.pid] : []));
+    const containers = await node.containers(pod.sandboxId);
+    const containerPids = containers.flatMap((c) => (c.pid ? [c.pid] : []));
+    const containerIds = containers.map((c) => c.id);
     // Each thing seen there before the exits, so "stopped" cannot pass on a wrong path at +0 ms.
-    const plan = await step(this, 'see each thing present before the exits (positive controls)', () => planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox) }]));
+    const plan = await step(this, 'see each thing present before the exits (positive controls)', () => planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, containerIds, ...optionalFacts(pause.sandbox) }]));
     expect(plan.controlFailures, 'positive controls before the exits').to.deep.equal([]);
     // The API side is watched, not polled: the phase turning terminal is an event.
     const terminal = pods.waitForApiStatus(pod, 'phase Succeeded or Failed', (status) => isTerminalPhase(status.phase), 90_000);
@@ -169,9 +171,11 @@ describe('the kubelet and the sandbox: restarts, terminal pods, pod IP, delete',
     const pause = await observePause(target(), pod);
     const ip = pause.sandbox.ip ?? '';
     const netnsPath = pause.sandbox.netnsPath;
-    const containerPids = (await node.containers(pod.sandboxId)).flatMap((c) => (c.pid ? [c.pid] : []));
+    const containers = await node.containers(pod.sandboxId);
+    const containerPids = containers.flatMap((c) => (c.pid ? [c.pid] : []));
+    const containerIds = containers.map((c) => c.id);
     const vethIndex = Number(await execText(target(), pod, 'alpha', ['cat', '/sys/class/net/eth0/iflink']));
-    const plan = await step(this, 'see each thing present before the delete (positive controls)', () => planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, ...optionalFacts(pause.sandbox), vethIndex }]));
+    const plan = await step(this, 'see each thing present before the delete (positive controls)', () => planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids, containerIds, ...optionalFacts(pause.sandbox), vethIndex }]));
     expect(plan.controlFailures, 'positive controls before the delete').to.deep.equal([]);
     const ev = evidence(this);
     const startMs = Date.now();

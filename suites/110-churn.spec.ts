@@ -72,7 +72,7 @@ describe('scale and churn: many pods made and deleted, nothing left', function (
       const pause = await observePause(target(), pod);
       const apps = await Promise.all(pod.containers.map((c) => observeContainer(target(), pod, c.name)));
       // Looked at before the delete: a wrong path or pid would be "gone" in the later checks at once.
-      const plan = await planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids: apps.map((a) => a.pid), ...optionalFacts(pause.sandbox) }]);
+      const plan = await planSandboxGone(goneTarget(target()), [{ sandboxId: pod.sandboxId, pausePid: pause.pid, containerPids: apps.map((a) => a.pid), containerIds: apps.map((a) => a.id), ...optionalFacts(pause.sandbox) }]);
       if (plan.controlFailures.length > 0) throw new Error(`${pod.name}: ${plan.controlFailures.join('; ')}`);
       const deleted = await target().pods.delete(pod);
       live.delete(pod);

@@ -337,3 +337,45 @@ export function imageConfigCommand(document: string): { entrypoint: string[]; cm
   const strings = (value: Json): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
   return { entrypoint: strings(config['Entrypoint']), cmd: strings(config['Cmd']) };
 }
+
+/** One line of `ctr events`: when containerd published it, its namespace and topic, and the task's container. */
+export interface CtrEvent {
+  /** ms since the epoch, to the ns digits ctr printed. */
+  publishedAtMs: number;
+  namespace: string;
+  topic: string;
+  /** container_id of a /tasks/* event: the container's, or the sandbox's own (its pause task) on CRI. */
+  containerId: string;
+  /** The process the event is of, where it names one: the task's own id, or an exec's (id, exec_id). */
+  processId?: string;
+}
+
+/**
+ * `<date> <time> <offset> <zone> <namespace> <topic> <json>`, as ctr prints an envelope (Go's
+ * time.Time String: "2026-12-03 10:25:04.642515706 +0000 UTC", trailing zeros of the ns dropped);
+ * undefined for anything else (ctr's own complaints) and for events that carry no container_id
+ * (every /tasks/* event does; /containers/* and /snapshot/* ones do not).
+ */
+export function parseCtrEventLine(line: string): CtrEvent | undefined {
+  const match = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,9}))? ([+-]\d\d)(\d\d) \S+ (\S+) (\/\S+) (\{.*\})\s*$/.exec(line);
+  if (!match) return undefined;
+  const [, date, time, fraction, offsetHours, offsetMinutes, namespace, topic, json] = match;
+  let event: unknown;
+  try {
+    event = JSON.parse(json!);
+  } catch {
+    return undefined;
+  }
+  if (typeof event !== 'object' || event === null) return undefined;
+  const fields = event as Record<string, unknown>;
+  if (typeof fields['container_id'] !== 'string' || fields['container_id'] === '') return undefined;
+  const seconds = Date.parse(`${date}T${time}${offsetHours}:${offsetMinutes}`);
+  const processId = typeof fields['exec_id'] === 'string' ? fields['exec_id'] : typeof fields['id'] === 'string' ? fields['id'] : undefined;
+  return {
+    publishedAtMs: seconds + (fraction ? Number(`0.${fraction}`) * 1000 : 0),
+    namespace: namespace!,
+    topic: topic!,
+    containerId: fields['container_id'],
+    ...(processId ? { processId } : {}),
+  };
+}

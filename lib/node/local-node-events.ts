@@ -10,7 +10,7 @@ import { messageOf } from '../errors.ts';
 import { DirWatchers } from './dir-watchers.ts';
 import { LinkMonitor } from './link-monitor.ts';
 import { ProcessExits } from './process-exits.ts';
-import { changeKeyId, type Change, type ChangeKey, type ChangeKind, type NodeEvents, type SourceState } from './node-events.ts';
+import { ChangeFollowers, type Change, type ChangeKey, type ChangeKind, type NodeEvents, type SourceState } from './node-events.ts';
 
 export interface LocalNodeEventsOptions {
   /** containerd's socket; without it (or when it is not containerd) task changes are polled. */
@@ -22,7 +22,7 @@ export interface LocalNodeEventsOptions {
 }
 
 class LocalNodeEvents implements NodeEvents {
-  private readonly followers = new Map<string, Set<(change: Change) => void>>();
+  private readonly followers = new ChangeFollowers();
   private readonly dirs = new DirWatchers((fullPath, atMs) => this.emit({ kind: 'path', path: fullPath }, 'inotify', atMs));
   private readonly links: LinkMonitor | undefined;
   private readonly exits = new ProcessExits((pid, atMs) => this.emit({ kind: 'process', pid }, 'pidfd', atMs));
@@ -54,9 +54,7 @@ class LocalNodeEvents implements NodeEvents {
   }
 
   private emit(key: ChangeKey, source: string, atMs: number, topic?: string): void {
-    const followers = this.followers.get(changeKeyId(key));
-    if (!followers) return;
-    for (const follower of followers) follower({ key, source, atMs, ...(topic ? { topic } : {}) });
+    this.followers.emit(key, source, atMs, topic);
   }
 
   sources(): Record<ChangeKind, SourceState> {
@@ -79,21 +77,11 @@ class LocalNodeEvents implements NodeEvents {
   }
 
   follow(keys: ChangeKey[], onChange: (change: Change) => void): () => void {
-    const ids = keys.map((key) => {
+    for (const key of keys) {
       if (key.kind === 'path') this.dirs.ensure(key.path);
       if (key.kind === 'process') this.exits.watch(key.pid);
-      const id = changeKeyId(key);
-      if (!this.followers.has(id)) this.followers.set(id, new Set());
-      this.followers.get(id)!.add(onChange);
-      return id;
-    });
-    return () => {
-      for (const id of ids) {
-        const set = this.followers.get(id);
-        set?.delete(onChange);
-        if (set?.size === 0) this.followers.delete(id);
-      }
-    };
+    }
+    return this.followers.add(keys, onChange);
   }
 
   async close(): Promise<void> {

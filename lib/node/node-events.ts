@@ -63,3 +63,44 @@ export function changeKeyId(key: ChangeKey): string {
       return `process:${key.pid}`;
   }
 }
+
+/** Who follows which key, for a NodeEvents implementation: follow() adds, emit() fans a change out. */
+export class ChangeFollowers {
+  private readonly byKey = new Map<string, Set<(change: Change) => void>>();
+
+  add(keys: ChangeKey[], onChange: (change: Change) => void): () => void {
+    const ids = keys.map((key) => {
+      const id = changeKeyId(key);
+      if (!this.byKey.has(id)) this.byKey.set(id, new Set());
+      this.byKey.get(id)!.add(onChange);
+      return id;
+    });
+    return () => {
+      for (const id of ids) {
+        const set = this.byKey.get(id);
+        set?.delete(onChange);
+        if (set?.size === 0) this.byKey.delete(id);
+      }
+    };
+  }
+
+  emit(key: ChangeKey, source: string, atMs: number, topic?: string): void {
+    const followers = this.byKey.get(changeKeyId(key));
+    if (!followers) return;
+    for (const follower of followers) follower({ key, source, atMs, ...(topic ? { topic } : {}) });
+  }
+
+  clear(): void {
+    this.byKey.clear();
+  }
+}
+
+/** A node that tells no changes, with why (every kind polled, and the evidence says this why). */
+export function noChangeSources(why: string): NodeEvents {
+  return {
+    sources: () => ({ task: { none: why }, path: { none: why }, link: { none: why }, process: { none: why } }),
+    whyNot: () => why,
+    follow: () => () => undefined,
+    close: async () => undefined,
+  };
+}

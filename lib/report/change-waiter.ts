@@ -17,6 +17,8 @@ import type { Change, ChangeKey, NodeEvents } from '../node/node-events.ts';
 export const FOLLOW_UP_MS = [1, 2, 4, 8, 16, 32, 64];
 /** A look this long after the last one even with no change told: a lost event costs at most this. */
 export const FALLBACK_MS = 250;
+/** How many of the changes told a waiter keeps for the evidence (the first ones). */
+export const TOLD_KEPT = 10;
 
 export class ChangeWaiter {
   private pending: Change | undefined;
@@ -25,12 +27,17 @@ export class ChangeWaiter {
   private followUps = FOLLOW_UP_MS.length;
   /** What the last wait ended on, for the evidence of the look that came after it. */
   private last = 'first look';
+  /** The first changes told (source, when received), whether or not a look was waiting for them. */
+  private readonly toldChanges: Change[] = [];
+  private toldCount = 0;
 
   private readonly followUpAfter: (change: Change) => boolean;
 
   constructor(events: NodeEvents, keys: ChangeKey[], followUpAfter: (change: Change) => boolean = () => true) {
     this.followUpAfter = followUpAfter;
     this.stopFollowing = events.follow(keys, (change) => {
+      this.toldCount++;
+      if (this.toldChanges.length < TOLD_KEPT) this.toldChanges.push(change);
       if (this.wake) {
         const wake = this.wake;
         this.wake = undefined;
@@ -42,6 +49,17 @@ export class ChangeWaiter {
   /** What made the latest look happen: "containerd event /tasks/exit", "… (+7 ms follow-up)", "poll (fallback 250 ms)". */
   cause(): string {
     return this.last;
+  }
+
+  /**
+   * The changes told so far, "containerd event /tasks/exit +1290 ms" (from `startMs`): a look may
+   * still be made by the fallback poll when the thing went before its event came (a shim reaps the
+   * pause, then containerd publishes /tasks/exit), and this says when the event did come.
+   */
+  told(startMs: number): string[] {
+    const told = this.toldChanges.map((change) => `${change.source} +${change.atMs - startMs} ms`);
+    if (this.toldCount > this.toldChanges.length) told.push(`(${this.toldCount - this.toldChanges.length} more)`);
+    return told;
   }
 
   /** Waits until the next look is due. */

@@ -8,7 +8,8 @@
  * Each condition is looked at again when the node tells a change of its things (the plan's keys:
  * task events, inotify, ip monitor; change-waiter.ts), and polled every `intervalMs` only where
  * the target has no such source. The evidence says, per condition, what made the look that saw it
- * gone (`seenBy`) and, where it was polled, why (`polled`).
+ * gone (`seenBy`), where it was polled, why (`polled`), and where it was followed, the changes
+ * told during the watch with when (`told`).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { WaitTimeoutError } from '../wait.ts';
@@ -57,6 +58,8 @@ export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, o
     return await watchUntilGone(plan, startMs, record, options, waiters, seenBy);
   } finally {
     stopWaiters();
+    // Per followed condition, the changes the node told during the watch and when (ms from the delete call).
+    if (Object.keys(waiters).length > 0) record['told'] = Object.fromEntries(Object.entries(waiters).map(([name, waiter]) => [name, waiter.told(startMs)]));
   }
 }
 

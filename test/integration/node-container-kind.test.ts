@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CtrInspector } from '../../lib/node/ctr-inspector.ts';
 import { ContainerExecShell } from '../../lib/node/shells/container-exec-shell.ts';
+import { startExecNodeEvents } from '../../lib/node/exec-node-events.ts';
 import { kindEngine } from '../../lib/providers/kind/engine.ts';
 import { KindCli, kindFailureError } from '../../lib/providers/kind/kind-cli.ts';
 import { listNodeContainers } from '../../lib/providers/kind/node-containers.ts';
@@ -23,6 +24,7 @@ import { cliPath, runCli } from './helpers/cli.ts';
 import { ENGINE_HOST } from './helpers/docker/engine-layout.ts';
 import { usePrivateEngine } from './helpers/docker/engine-hooks.ts';
 import { ensureKind } from './helpers/docker/kind-binary.ts';
+import { sourcesRunningIn } from './helpers/docker/node-container-provider.ts';
 
 /** kind retries a failed pull 4 more times, sleeping 1+2+3+4 s (pkg/cluster/internal/providers/*\/images.go): ~11 s here. */
 const PULL_FAILURE_BOUND_MS = 60_000;
@@ -114,6 +116,19 @@ describe('the kind provider against the real kind binary and a real Docker engin
       expect(facts).to.deep.include({ runtimeName: 'containerd', ipamDirs: ['/var/lib/cni/networks/pc-node'] });
       // kind's node is on kind's network, with an address of its own.
       expect((await shell.run(['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout).to.match(/inet \d+\.\d+\.\d+\.\d+\//);
+      // The kind provider's change sources (ClusterAccess.nodeEvents): ctr events and ip monitor in kind's node, and nothing of them left once closed.
+      const events = await startExecNodeEvents({ engine: 'docker', container: nodes[0]!.name });
+      try {
+        expect(events.sources()).to.deep.equal({
+          task: { source: `ctr events in the node (docker exec into ${name}-control-plane, /run/containerd/containerd.sock, /tasks/* of k8s.io)` },
+          path: { none: `no inotify in the node: ${name}-control-plane is reached through docker exec` },
+          link: { source: `ip -o monitor link in the node (docker exec into ${name}-control-plane)` },
+        });
+        expect(await sourcesRunningIn(shell)).to.not.deep.equal([]);
+      } finally {
+        await events.close();
+      }
+      expect(await sourcesRunningIn(shell)).to.deep.equal([]);
     } finally {
       const t1 = Date.now();
       await kind.delete(name, path.join(scratch, 'kubeconfig'));

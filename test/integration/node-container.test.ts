@@ -96,6 +96,29 @@ describe('a node in a container on a private Docker engine (docker exec and test
       const counted = /node shell \(.*\): (\d+) commands, (\d+) ms in all, (\d+) ms each on average/.exec(run.output);
       if (counted) figures[`${shellKind}NodeCommands`] = `${counted[1]} taking ${counted[2]} ms (${counted[3]} ms each)`;
       console.log(`      ${shellKind}: ${run.wallMs} ms for ${checks.length} checks; "${firstCheck.title}" ${firstCheck.durationMs} ms; pause pid ${teardown.pausePid} in the node's pid namespace`);
+      // The teardown check's own figures: how long it took, when each thing was seen gone, and what made the look that saw it.
+      const teardownCheck = checks.find((check) => /all gone after delete/.test(check.title))!;
+      figures[`${shellKind}TeardownCheckMs`] = teardownCheck.durationMs;
+      const gone = teardownCheck.evidence['gone'] as { seenBy: Record<string, string>; polled?: Record<string, string>; told?: Record<string, string[]> };
+      if (shellKind === 'docker-exec') {
+        // Through docker exec the node tells its changes (ctr events, ip monitor in the node): the pause's task exit and the veth's removal were told to their watches,
+        expect(gone.told?.['pauseGone']?.join('\n'), JSON.stringify(gone)).to.match(/^containerd event \/tasks\/exit \+\d+ ms$/m);
+        expect(gone.told?.['vethGone']?.join('\n'), JSON.stringify(gone)).to.match(/^ip monitor \+\d+ ms$/m);
+        // and the look that saw each gone followed one. The pause may be seen by the 250 ms fallback instead: its shim reaps it before
+        // /tasks/exit is published, and the event then crosses containerd, ctr and docker exec, so the pid can be gone before the event is
+        // here (1 run in 4 on this machine). Then a containers' or the sandbox state's look followed an event.
+        expect(gone.seenBy['pauseGone'], JSON.stringify(gone)).to.match(/^containerd event \/tasks\/|^poll \(fallback/);
+        expect([gone.seenBy['pauseGone'], gone.seenBy['containersGone'], gone.seenBy['sandboxNotReady']].join('\n'), JSON.stringify(gone)).to.match(/^containerd event \/tasks\//m);
+        expect(gone.seenBy['vethGone'], JSON.stringify(gone)).to.match(/^ip monitor/);
+        expect(gone.polled?.['netnsGone']).to.equal(`no inotify in the node: ${target.info.nodeName} is reached through docker exec`);
+        expect(gone.polled?.['pauseGone']).to.equal(undefined);
+        // Nothing of the exec into the node is left on this machine (in the node: the run's undo checked, and the node is gone).
+        const ps = await execa('ps', ['-eo', 'pid,args'], { reject: false });
+        expect(String(ps.stdout).split('\n').filter((line) => line.includes(target.info.nodeName))).to.deep.equal([]);
+      } else {
+        expect(gone.polled?.['pauseGone']).to.match(/^the node is reached through testcontainers' exec API \(docker exec [0-9a-f]{12}\), over which the harness streams no change sources: watches poll through it$/);
+      }
+      console.log(`      ${shellKind} teardown check: ${teardownCheck.durationMs} ms; timings ${JSON.stringify(teardownCheck.evidence['timings'])}; gone ${JSON.stringify(teardownCheck.evidence['gone'])}`);
     });
   }
 
@@ -112,6 +135,21 @@ describe('a node in a container on a private Docker engine (docker exec and test
       // Both go through long-lived sessions (`docker exec -i`, the exec API with stdin attached): the node's sh says it.
       expect((seen['missingCommand'] as { stderr: string }).stderr, shellKind).to.match(new RegExp(`^sh: \\d+: crictl: not found${nl}$`));
       expect(seen['facts'], shellKind).to.deep.equal({ nodeCommands: 'up to 6 long-lived exec sessions' });
+      if (shellKind === 'docker-exec') {
+        // The change sources' exec: ctr events and ip monitor run in the node while it is open, and nothing of it is left once closed or once its owner was SIGKILLed.
+        const sources = seen['changeSources'] as { startMs: number; sources: Record<string, Record<string, string>>; runningWhileOpen: string[]; leftAfterClose: string[]; runningWhileOwnerLives: number; leftAfterOwnerKilled?: string; goneAfterOwnerKilledMs: number; execsLeftHere: string[] };
+        expect(sources.sources['task']!['source']).to.match(/^ctr events in the node \(docker exec into pc-shell-\w+, \/run\/containerd\/containerd.sock, \/tasks\/\* of k8s.io\)$/);
+        expect(sources.sources['link']!['source']).to.match(/^ip -o monitor link in the node/);
+        expect(sources.sources['path']!['none']).to.match(/^no inotify in the node: pc-shell-\w+ is reached through docker exec$/);
+        expect(sources.runningWhileOpen.join('\n')).to.match(/ctr --address \/run\/containerd\/containerd.sock events namespace==k8s.io,topic~="\^\/tasks\/"/);
+        expect(sources.runningWhileOpen.join('\n')).to.match(/ip -o monitor link/);
+        expect(sources.leftAfterClose).to.deep.equal([]);
+        expect(sources.runningWhileOwnerLives).to.be.at.least(2);
+        expect(sources.leftAfterOwnerKilled).to.equal(undefined);
+        expect(sources.execsLeftHere).to.deep.equal([]);
+        figures['changeSourcesStartMs'] = sources.startMs;
+        figures['changeSourcesGoneAfterOwnerKilledMs'] = sources.goneAfterOwnerKilledMs;
+      }
       const late = seen['pastDeadline'] as { exitCode: number; stderr: string; returnedAfterMs: number };
       expect(late.exitCode, shellKind).to.equal(124);
       expect(late.stderr, shellKind).to.match(/^timed out after 1500 ms; killed in the container: pid \d+$/);

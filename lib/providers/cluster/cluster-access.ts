@@ -4,6 +4,7 @@
  * node controls).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { NodeEvents } from '../../node/node-events.ts';
 import type { NodeShell } from '../../node/node-shell.ts';
 import type { RuntimeInspector } from '../../node/runtime-inspector.ts';
 import type { TargetControls } from '../../target.ts';
@@ -27,6 +28,13 @@ export interface ClusterAccess {
    * e.g. microk8s's ctr reads it from `ctr images ls`. Answers the id and where it was read.
    */
   sandboxImageId?(shell: NodeShell, image: string): Promise<{ id: string; source: string } | undefined>;
+  /**
+   * The node's change sources (task events, link changes), where the provider can reach them: a
+   * teardown watch then looks again when a thing changed instead of every few ms. Started once
+   * per node and closed through the run's undo. Without it, watches poll and the evidence says
+   * "the target tells no changes of its node".
+   */
+  nodeEvents?(nodeName: string): Promise<NodeEvents>;
   /** Optional node-level actions (e.g. restart the node's containerd). */
   controls?(nodeName: string, shell: NodeShell): TargetControls;
   /** Extra lines for TargetInfo.details. */

@@ -6,6 +6,7 @@ import type { KubeApi } from '../../kube/api.ts';
 import { splitRuntimeVersion } from '../../kube/nodes.ts';
 import { LABEL_POD_UID } from '../../labels.ts';
 import { currentSandbox, hasPodSandboxLister, type RuntimeFacts } from '../../node/runtime-facts.ts';
+import type { NodeEvents } from '../../node/node-events.ts';
 import type { NodeShell } from '../../node/node-shell.ts';
 import type { RuntimeInspector } from '../../node/runtime-inspector.ts';
 import { ShellNodeView } from '../../node/shell-node-view.ts';
@@ -56,6 +57,17 @@ async function sandboxImageOf(access: ClusterAccess, inspector: RuntimeInspector
   return provided ? { ...found, sandboxImageId: provided.id, sandboxImageIdSource: provided.source } : found;
 }
 
+/** "task: ctr events in the node (...); link: ...; path: none (why)" for the report's details. */
+function describeSources(events: NodeEvents): string {
+  const sources = events.sources();
+  return (['task', 'link', 'path'] as const)
+    .map((kind) => {
+      const state = sources[kind];
+      return `${kind}: ${'source' in state ? state.source : `none (${state.none})`}`;
+    })
+    .join('; ');
+}
+
 /** The target of one node, its pods' deletion registered with the run's undo. */
 export async function nodeTarget(context: ProviderContext<unknown>, api: KubeApi, access: ClusterAccess, namespace: string, { node, shell, inspector, facts }: NodeAccess): Promise<Target> {
   const runtime = splitRuntimeVersion(node.containerRuntimeVersion);
@@ -80,6 +92,11 @@ export async function nodeTarget(context: ProviderContext<unknown>, api: KubeApi
     osImage: node.osImage,
   };
   const image = await sandboxImageOf(access, inspector, shell, facts);
+  const events = access.nodeEvents ? await context.step(`change sources in node ${node.name} (task events, ip monitor)`, () => access.nodeEvents!(node.name)) : undefined;
+  if (events) {
+    context.undo.push(`stop the change sources in node ${node.name}`, () => events.close());
+    details['changeSources'] = describeSources(events);
+  }
   if (image.sandboxImageSource) details['sandboxImageSource'] = image.sandboxImageSource;
   if (image.sandboxImageIdSource) details['sandboxImageIdSource'] = image.sandboxImageIdSource;
   if (facts?.sandboxImageUnknown) details['sandboxImageUnknown'] = facts.sandboxImageUnknown;
@@ -100,7 +117,7 @@ export async function nodeTarget(context: ProviderContext<unknown>, api: KubeApi
     },
     capabilities: { kubelet: true, containerAttempts: false, ipamVisible: ipamDirs.length > 0, ...(ipamNotChecked ? { ipamNotChecked } : {}), linksVisible: await linksVisible(shell) },
     pods,
-    node: new ShellNodeView(inspector, shell, { ipamDirs }),
+    node: new ShellNodeView(inspector, shell, { ipamDirs, ...(events ? { events } : {}) }),
     controls: access.controls?.(node.name, shell) ?? {},
   };
 }

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { EnvironmentError, UsageError } from '../../errors.ts';
 import { kubeConfigFromText } from '../common/kubeconfig-text.ts';
 import { ContainerExecShell, NODE_EXEC_SESSIONS } from '../../node/shells/container-exec-shell.ts';
+import { startExecNodeEvents } from '../../node/exec-node-events.ts';
+import { socketPath } from '../../cri/client.ts';
 import type { NodeShell } from '../../node/node-shell.ts';
 import type { TargetControls } from '../../target.ts';
 import { startClusterTargets } from '../cluster/cluster-targets.ts';
@@ -99,6 +101,11 @@ export const kindProvider = defineProvider({
       ...(options.criEndpoint ? { criEndpoint: options.criEndpoint } : {}),
       // Long-lived exec sessions, one command each at a time: an exec per look cost a real kind run 223 s against 86 s locally.
       nodeShell: async (nodeName: string): Promise<NodeShell> => new ContainerExecShell(engine.binary, nodeNamed(nodeName).name, { sessions: NODE_EXEC_SESSIONS }),
+      // One more exec per node, for the run: ctr events and ip monitor in the node tell the teardown watches when to look.
+      nodeEvents: (nodeName: string) => {
+        const socket = options.criEndpoint ? socketPath(options.criEndpoint) : undefined;
+        return startExecNodeEvents({ engine: engine.binary, container: nodeNamed(nodeName).name, ...(socket ? { containerdSocket: socket } : {}) });
+      },
       controls: (nodeName: string, shell: NodeShell): TargetControls => ({
         restartRuntime: () => restartRuntimeAndWait({ node: nodeName, shell, restart: ['systemctl', 'restart', 'containerd'], probe: ['crictl', 'version'] }),
       }),

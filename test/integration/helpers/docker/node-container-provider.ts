@@ -12,6 +12,8 @@ import { CriClient } from '../../../../lib/cri/client.ts';
 import { CtrInspector } from '../../../../lib/node/ctr-inspector.ts';
 import { runChecked, type NodeShell, type ShellResult } from '../../../../lib/node/node-shell.ts';
 import { ShellNodeView } from '../../../../lib/node/shell-node-view.ts';
+import { startExecNodeEvents } from '../../../../lib/node/exec-node-events.ts';
+import { noChangeSources, type NodeEvents } from '../../../../lib/node/node-events.ts';
 import { CriPodDriver } from '../../../../lib/pods/cri-driver.ts';
 import { imageMapper, loadFixtureDir } from '../../../../lib/pods/fixtures.ts';
 import { linksVisible } from '../../../../lib/providers/cluster/node-access.ts';
@@ -50,6 +52,20 @@ class CountingShell implements NodeShell {
       this.totalMs += performance.now() - t0;
     }
   }
+}
+
+/** What the change sources run in the node (exec-node-events.ts's script, ctr events, ip monitor, their sed), as `ps -eo pid,args` lines. */
+export async function sourcesRunningIn(shell: NodeShell): Promise<string[]> {
+  return (await runChecked(shell, ['ps', '-eo', 'pid,args'])).split('\n').filter((line) => /pause-conformance-events|ctr --address \S+ events|ip -o monitor link|sed -u s\/\^\/[TL] \//.test(line));
+}
+
+/**
+ * As the kind provider: one exec into the node streams ctr events and ip monitor. The
+ * testcontainers shell (the k3s provider's exec API) keeps polling, and says so.
+ */
+async function nodeChangeSources(shellKind: NodeShellKind, name: string, shell: NodeShell): Promise<NodeEvents> {
+  if (shellKind === 'docker-exec') return startExecNodeEvents({ engine: 'docker', container: name });
+  return noChangeSources(`the node is reached through testcontainers' exec API (${shell.describe}), over which the harness streams no change sources: watches poll through it`);
 }
 
 export function nodeContainerProvider(shellKind: NodeShellKind, image: string) {
@@ -91,6 +107,13 @@ export function nodeContainerProvider(shellKind: NodeShellKind, image: string) {
         imageFor: imageMapper(context.common.appImage ?? APP_IMAGE),
         undo,
       });
+      const events = await step('change sources in the node', () => nodeChangeSources(shellKind, name, node.shell));
+      undo.push(`stop the change sources in ${name}, and find none of them left running there`, async () => {
+        await events.close();
+        if (shellKind !== 'docker-exec') return;
+        const left = await sourcesRunningIn(node.shell);
+        if (left.length > 0) throw new Error(`still running in ${name} after the change sources were stopped: ${left.join('; ')}`);
+      });
       const fixtures = await loadFixtureDir(context.common.fixtures);
       await step('fixture images present on the node', () => pods.requireImages(fixtures, 'The node image imports the project\'s pause and app images at start.'));
       const sandboxImage = facts.sandboxImage ?? 'unknown';
@@ -114,7 +137,7 @@ export function nodeContainerProvider(shellKind: NodeShellKind, image: string) {
         },
         capabilities: { kubelet: false, containerAttempts: true, ipamVisible: facts.ipamDirs.length > 0, linksVisible: await linksVisible(node.shell) },
         pods,
-        node: new ShellNodeView(inspector, node.shell, { ipamDirs: facts.ipamDirs }),
+        node: new ShellNodeView(inspector, node.shell, { ipamDirs: facts.ipamDirs, events }),
         controls: {
           restartRuntime: async () => {
             const restarted = await restartRuntimeAndWait({ node: name, shell: node.shell, restart: ['restart-containerd'], probe: ['ctr', 'version'] });

@@ -4,15 +4,22 @@
  * past its deadline (and whether it still runs in the node afterwards), and the node's own view of
  * itself against this machine's (pid namespace, the node's containerd socket); exact bytes and
  * exit codes through the shell's exec sessions, and after its close() no session shell, temp dir
- * or running exec left in the node. Prints one JSON object. Run as a child process with DOCKER_HOST naming the engine (testcontainers reads it once).
+ * or running exec left in the node; through docker exec, the change sources' exec
+ * (exec-node-events.ts): what runs in the node while it is open, and that nothing of it is left
+ * there once it is closed, or once the process that opened it is SIGKILLed. Prints one JSON
+ * object. Run as a child process with DOCKER_HOST naming the engine (testcontainers reads it once).
  * Usage: node node-shell-checks.ts docker-exec|testcontainers IMAGE
  */
 import { readlink } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { UndoStack } from '../../../../lib/cleanup/undo-stack.ts';
 import { CtrInspector } from '../../../../lib/node/ctr-inspector.ts';
 import { runChecked, type NodeShell } from '../../../../lib/node/node-shell.ts';
+import { startExecNodeEvents } from '../../../../lib/node/exec-node-events.ts';
+import { pollUntil } from '../../../../lib/wait.ts';
 import { newRunId } from '../../../../lib/runtime/run-dir.ts';
-import { NODE_CNI_CONF_DIR } from './node-container-provider.ts';
+import { NODE_CNI_CONF_DIR, sourcesRunningIn } from './node-container-provider.ts';
 import { startNodeContainer } from './node-containers.ts';
 
 /** The session temp dirs in the node. */
@@ -43,6 +50,38 @@ if ((shellKind !== 'docker-exec' && shellKind !== 'testcontainers') || !image) {
   process.stderr.write('usage: node-shell-checks.ts docker-exec|testcontainers IMAGE\n');
   process.exit(2);
 }
+/** The exec into the node that streams ctr events and ip monitor: started, closed, and its owner SIGKILLed. */
+async function changeSourceChecks(container: string, shell: NodeShell): Promise<Record<string, unknown>> {
+  const seen: Record<string, unknown> = {};
+  const t0 = Date.now();
+  const events = await startExecNodeEvents({ engine: 'docker', container });
+  seen['startMs'] = Date.now() - t0;
+  seen['sources'] = events.sources();
+  seen['runningWhileOpen'] = await sourcesRunningIn(shell);
+  await events.close();
+  seen['leftAfterClose'] = await sourcesRunningIn(shell);
+  // The owner SIGKILLed: docker exec's stdin closes with it, the script's read returns, it kills its children.
+  const module = fileURLToPath(new URL('../../../../lib/node/exec-node-events.ts', import.meta.url));
+  const owner = execa(process.execPath, ['--input-type=module', '-e', `const { startExecNodeEvents } = await import(${JSON.stringify(module)}); await startExecNodeEvents({ engine: 'docker', container: ${JSON.stringify(container)} }); console.log('started'); setInterval(() => {}, 1000);`], { reject: false, buffer: false, stdout: 'pipe' });
+  await new Promise<void>((resolve) => owner.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('started') && resolve()));
+  seen['runningWhileOwnerLives'] = (await sourcesRunningIn(shell)).length;
+  owner.kill('SIGKILL');
+  await owner;
+  const t1 = Date.now();
+  await pollUntil(async () => {
+    const left = await sourcesRunningIn(shell);
+    return left.length === 0 ? { done: true, value: undefined } : { done: false, seen: left.join('; ') };
+  }, { awaited: `nothing of the change sources left in ${container} after their owner was SIGKILLed`, timeoutMs: 15_000, intervalMs: 100 }).catch((error: unknown) => void (seen['leftAfterOwnerKilled'] = error instanceof Error ? error.message : String(error)));
+  seen['goneAfterOwnerKilledMs'] = Date.now() - t1;
+  // And on this machine: the docker exec of the killed owner ends once the exec in the node has.
+  const execsHere = async (): Promise<string[]> => String((await execa('ps', ['-eo', 'pid,args'], { reject: false })).stdout).split('\n').filter((line) => line.includes(`exec -i --privileged ${container} sh -c`));
+  seen['execsLeftHere'] = await pollUntil(async () => {
+    const left = await execsHere();
+    return left.length === 0 ? { done: true, value: [] as string[] } : { done: false, seen: left.join('; ') };
+  }, { awaited: `no docker exec into ${container} left on this machine`, timeoutMs: 10_000, intervalMs: 100 }).catch(async () => execsHere());
+  return seen;
+}
+
 const undo = new UndoStack();
 const out: Record<string, unknown> = {};
 try {
@@ -75,6 +114,7 @@ try {
   out['sessionDirsAfterClose'] = await sessionDirs(shell);
   out['sessionShellsAfterClose'] = await sessionShells(shell);
   if (shellKind === 'testcontainers') out['runningExecsAfterClose'] = await runningExecs(node.name);
+  if (shellKind === 'docker-exec') out['changeSources'] = await changeSourceChecks(node.name, shell);
 } catch (error) {
   out['error'] = error instanceof Error ? error.message : String(error);
 } finally {

@@ -1,0 +1,58 @@
+/**
+ * ChangeWaiter (lib/report/change-waiter.ts) on a NodeEvents whose changes the test tells: what
+ * made each look (an event, its follow-ups, the fallback poll) and the changes told, with when.
+ */
+import { expect } from 'chai';
+import { ChangeWaiter, FALLBACK_MS, TOLD_KEPT } from '../../lib/report/change-waiter.ts';
+import { ChangeFollowers, type ChangeKey, type NodeEvents } from '../../lib/node/node-events.ts';
+
+function fakeEvents(): NodeEvents & { tell(key: ChangeKey, source: string, atMs: number): void } {
+  const followers = new ChangeFollowers();
+  return {
+    sources: () => ({ task: { source: 'test' }, path: { source: 'test' }, link: { source: 'test' }, process: { source: 'test' } }),
+    whyNot: () => undefined,
+    follow: (keys, onChange) => followers.add(keys, onChange),
+    close: async () => undefined,
+    tell: (key, source, atMs) => followers.emit(key, source, atMs),
+  };
+}
+
+describe('ChangeWaiter', function () {
+  it('names the event that woke a look, then its follow-ups, and keeps the changes told with when', async function () {
+    const events = fakeEvents();
+    const pause: ChangeKey = { kind: 'task', id: 'sandbox-1' };
+    const waiter = new ChangeWaiter(events, [pause]);
+    expect(waiter.cause()).to.equal('first look');
+    const next = waiter.next();
+    events.tell({ kind: 'task', id: 'other' }, 'containerd event /tasks/exit', 1_000);
+    events.tell(pause, 'containerd event /tasks/exit', 1_040);
+    await next;
+    expect(waiter.cause()).to.equal('containerd event /tasks/exit');
+    await waiter.next();
+    expect(waiter.cause()).to.equal('containerd event /tasks/exit (follow-up look 1)');
+    // Told while no look waited: kept for the next wait, and in the record.
+    events.tell(pause, 'containerd event /tasks/delete', 1_090);
+    await waiter.next();
+    expect(waiter.cause()).to.equal('containerd event /tasks/delete');
+    expect(waiter.told(1_000)).to.deep.equal(['containerd event /tasks/exit +40 ms', 'containerd event /tasks/delete +90 ms']);
+    waiter.stop();
+  });
+
+  it('looks again after the fallback when nothing is told, and keeps only the first changes told', async function () {
+    this.timeout(FALLBACK_MS * 20);
+    const events = fakeEvents();
+    const veth: ChangeKey = { kind: 'link', ifindex: 5 };
+    const waiter = new ChangeWaiter(events, [veth]);
+    const t0 = Date.now();
+    // No change told yet, so no follow-ups: the wait ends at the fallback.
+    await waiter.next();
+    expect(waiter.cause()).to.equal(`poll (fallback, every ${FALLBACK_MS} ms without a change)`);
+    expect(Date.now() - t0).to.be.at.least(FALLBACK_MS);
+    for (let i = 0; i < TOLD_KEPT + 3; i++) events.tell(veth, 'ip monitor', 2_000 + i);
+    const told = waiter.told(2_000);
+    expect(told).to.have.length(TOLD_KEPT + 1);
+    expect(told[0]).to.equal('ip monitor +0 ms');
+    expect(told.at(-1)).to.equal('(3 more)');
+    waiter.stop();
+  });
+});
