@@ -66,7 +66,9 @@ export class ProcessExits {
 
   /** Starts the helper and waits until it polls a pidfd (of this process: a handshake), or says why it cannot. */
   async start(timeoutMs = 5_000): Promise<void> {
-    const child = execa('perl', ['-e', PIDFD_HELPER], { buffer: false, reject: false, stdin: 'pipe', stderr: 'pipe' });
+    // At nice -10, as the link monitor and for the same reason: it sleeps in select() until a
+    // process exits, then prints one line; at nice 0 it waited behind the runtime under load.
+    const child = execa('nice', ['-n', '-10', 'perl', '-e', PIDFD_HELPER], { buffer: false, reject: false, stdin: 'pipe', stderr: 'pipe' });
     this.child = child;
     this.ended = undefined;
     let partial = '';

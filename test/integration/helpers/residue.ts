@@ -18,7 +18,7 @@ export async function removeRun(runId: string): Promise<string[]> {
  */
 export async function runHelpersLeft(): Promise<string[]> {
   const left: string[] = [];
-  for (const pattern of ['^sh -c ip -o monitor link & monitor=', '^perl -e .*syscall\\(434']) {
+  for (const pattern of ['^sh -c nice -n -10 ip -o monitor link & monitor=', '^perl -e .*syscall\\(434']) {
     const listed = await execa('pgrep', ['-af', pattern], { reject: false });
     left.push(...listed.stdout.split('\n').filter(Boolean));
   }
