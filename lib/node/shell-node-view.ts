@@ -14,6 +14,7 @@ import { hasExited, parseProcStat } from '../linux/proc-stat.ts';
 import { isUnknown, presenceOfResult, presentOrThrow, shellSaid, type Presence } from './presence.ts';
 import { parseShimsFromPs, PS_SHIMS_ARGV, type RuntimeShim } from './runtime-shims.ts';
 import { posix } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { localLinkByIndex, localShims } from './local-proc.ts';
 
 const NAMESPACE_KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;
@@ -166,8 +167,14 @@ export class ShellNodeView implements NodeView {
     // On this machine /sys answers without a process (local-proc.ts); listing every link spawns
     // `ip`, and a teardown watch asks once per look.
     if (this.shell instanceof LocalShell) {
-      const local = localLinkByIndex(ifindex);
-      if (local !== 'ask ip') return local;
+      // A link half-way through its removal answers EINVAL for a moment (the look right after
+      // ip monitor's "Deleted" often meets it): a few ms later it is gone from /sys. Spawning ip
+      // instead cost ~10 ms and made that look the latest of a teardown.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const local = localLinkByIndex(ifindex);
+        if (local !== 'ask ip') return local;
+        await delay(1);
+      }
     }
     return parseIpLinkJson(await runChecked(this.shell, ['ip', '-j', 'link', 'show'])).find((link) => link.ifindex === ifindex);
   }
