@@ -29,6 +29,7 @@ import { messageOf } from '../errors.ts';
 import { parseCtrEventLine } from './ctr-parsers.ts';
 import { parseMonitorLinkLine } from './link-monitor.ts';
 import { ChangeFollowers, type Change, type ChangeKey, type ChangeKind, type NodeEvents, type SourceState } from './node-events.ts';
+import { lineSplitter } from './line-helper.ts';
 
 export const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 
@@ -158,13 +159,12 @@ class ExecNodeEvents implements NodeEvents {
       this.status[tag].why = `${SOURCE_NAME[tag]} in the node is starting`;
       this.pendingReady.add(tag);
     }
-    let partial = '';
     child.stdout.setEncoding('utf8');
+    let atMs = 0;
+    const split = lineSplitter((line) => this.onLine(line, atMs));
     child.stdout.on('data', (chunk: string) => {
-      const atMs = Date.now();
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) this.onLine(line, atMs);
+      atMs = Date.now();
+      split(chunk);
     });
     let stderr = '';
     child.stderr.setEncoding('utf8');

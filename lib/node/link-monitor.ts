@@ -6,8 +6,7 @@
  * exit, and also when this process is SIGKILLed (the pipe closes with it), so no monitor outlives
  * the run that started it.
  */
-import { execa, type ResultPromise } from 'execa';
-import { messageOf } from '../errors.ts';
+import { LineHelper } from './line-helper.ts';
 
 /** "Deleted 5990: pcxv0@NONE: <...>" or "5990: pcxv0@pcxv1: <...>": the ifindex, and whether it was a delete. */
 export function parseMonitorLinkLine(line: string): { ifindex: number; deleted: boolean } | undefined {
@@ -24,55 +23,25 @@ export function parseMonitorLinkLine(line: string): { ifindex: number; deleted: 
 const GUARDED_MONITOR = 'nice -n -10 ip -o monitor link & monitor=$!; read -r _; kill "$monitor" 2>/dev/null; wait "$monitor"';
 
 export class LinkMonitor {
-  private child: ResultPromise<{ buffer: false; reject: false; stdin: 'pipe'; stderr: 'pipe' }> | undefined;
-  private ended: string | undefined = 'not started';
-  private readonly onChange: (ifindex: number, atMs: number) => void;
+  private readonly helper: LineHelper;
 
   constructor(onChange: (ifindex: number, atMs: number) => void) {
-    this.onChange = onChange;
+    this.helper = new LineHelper('ip monitor', (line, atMs) => {
+      const change = parseMonitorLinkLine(line);
+      if (change) onChange(change.ifindex, atMs);
+    });
   }
 
   start(): void {
-    const child = execa('sh', ['-c', GUARDED_MONITOR], { buffer: false, reject: false, stdin: 'pipe', stderr: 'pipe' });
-    this.child = child;
-    this.ended = undefined;
-    let partial = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      const atMs = Date.now();
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        const change = parseMonitorLinkLine(line);
-        if (change) this.onChange(change.ifindex, atMs);
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => void (stderr += chunk));
-    child.then(
-      (result) => {
-        if (this.child === child && this.ended === undefined) this.ended = `ip monitor ended (exit ${result.exitCode ?? result.signal ?? '?'}${stderr.trim() ? `: ${stderr.trim().split('\n').at(-1)}` : ''})`;
-      },
-      (error: unknown) => {
-        if (this.child === child && this.ended === undefined) this.ended = `ip monitor failed: ${messageOf(error)}`;
-      },
-    );
+    this.helper.start('sh', ['-c', GUARDED_MONITOR]);
   }
 
   /** Why there is no live monitor, or undefined while it runs. */
   whyNot(): string | undefined {
-    return this.ended;
+    return this.helper.whyNot();
   }
 
-  async close(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.ended ??= 'closed';
-    child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
-    await child;
-    clearTimeout(timer);
-    this.child = undefined;
+  close(): Promise<void> {
+    return this.helper.close();
   }
 }

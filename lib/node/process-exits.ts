@@ -13,8 +13,7 @@
  * The helper reads pids on stdin and ends when stdin closes: on close(), on our exit, and when
  * this process is SIGKILLed.
  */
-import { execa, type ResultPromise } from 'execa';
-import { messageOf } from '../errors.ts';
+import { LineHelper } from './line-helper.ts';
 
 /** perl: stdin "<pid>\n" -> "watching <pid>" | "gone <pid> <why>"; then "exit <pid>" when it exits. */
 export const PIDFD_HELPER = String.raw`
@@ -52,51 +51,26 @@ export function parsePidfdLine(line: string): { what: 'exit' | 'gone' | 'watchin
 }
 
 export class ProcessExits {
-  private child: ResultPromise<{ buffer: false; reject: false; stdin: 'pipe'; stderr: 'pipe' }> | undefined;
-  private ended: string | undefined = 'not started';
+  private readonly helper: LineHelper;
   /** Pids the helper was asked to watch and has not told the exit of. */
   private readonly watched = new Set<number>();
-  private readonly onExit: (pid: number, atMs: number) => void;
   /** Told the handshake's answer (undefined: it polls) while start() waits for it. */
   private ready: ((why: string | undefined) => void) | undefined;
 
   constructor(onExit: (pid: number, atMs: number) => void) {
-    this.onExit = onExit;
+    this.helper = new LineHelper('the pidfd helper (perl)', (line, atMs) => {
+      const said = parsePidfdLine(line);
+      if (said?.pid === process.pid) this.ready?.(said.what === 'watching' ? undefined : `pidfd_open of this process failed: ${said.why ?? said.what}`);
+      // "gone": the process had ended before its pidfd could be opened; either way it is a change to look at.
+      if (said && said.what !== 'watching' && this.watched.delete(said.pid)) onExit(said.pid, atMs);
+    });
   }
 
   /** Starts the helper and waits until it polls a pidfd (of this process: a handshake), or says why it cannot. */
   async start(timeoutMs = 5_000): Promise<void> {
     // At nice -10, as the link monitor and for the same reason: it sleeps in select() until a
     // process exits, then prints one line; at nice 0 it waited behind the runtime under load.
-    const child = execa('nice', ['-n', '-10', 'perl', '-e', PIDFD_HELPER], { buffer: false, reject: false, stdin: 'pipe', stderr: 'pipe' });
-    this.child = child;
-    this.ended = undefined;
-    let partial = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      const atMs = Date.now();
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        const said = parsePidfdLine(line);
-        if (said?.pid === process.pid) this.ready?.(said.what === 'watching' ? undefined : `pidfd_open of this process failed: ${said.why ?? said.what}`);
-        // "gone": the process had ended before its pidfd could be opened; either way it is a change to look at.
-        if (said && said.what !== 'watching' && this.watched.delete(said.pid)) this.onExit(said.pid, atMs);
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => void (stderr += chunk));
-    // A write after the helper ended (EPIPE) is said by whyNot(), not thrown at the watch.
-    child.stdin.on('error', () => undefined);
-    child.then(
-      (result) => {
-        if (this.child === child && this.ended === undefined) this.ended = `the pidfd helper (perl) ended (exit ${result.exitCode ?? result.signal ?? '?'}${stderr.trim() ? `: ${stderr.trim().split('\n').at(-1)}` : ''})`;
-      },
-      (error: unknown) => {
-        if (this.child === child && this.ended === undefined) this.ended = `the pidfd helper (perl) failed: ${messageOf(error)}`;
-      },
-    ).finally(() => this.ready?.(this.ended ?? 'the pidfd helper ended'));
+    this.helper.start('nice', ['-n', '-10', 'perl', '-e', PIDFD_HELPER]);
     const why = await new Promise<string | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(`the pidfd helper (perl) did not answer within ${timeoutMs} ms`), timeoutMs);
       this.ready = (answer) => {
@@ -104,34 +78,25 @@ export class ProcessExits {
         this.ready = undefined;
         resolve(answer);
       };
-      child.stdin.write(`${process.pid}\n`);
+      this.helper.whenEnded((ended) => this.ready?.(ended));
+      this.helper.write(`${process.pid}\n`);
     });
-    if (why) {
-      await this.close();
-      this.ended = why;
-    }
+    if (why) await this.helper.close(why);
   }
 
   /** Asks the helper to tell this pid's exit (once per pid). */
   watch(pid: number): void {
-    if (this.ended || this.watched.has(pid)) return;
+    if (this.helper.whyNot() || this.watched.has(pid)) return;
     this.watched.add(pid);
-    this.child?.stdin.write(`${pid}\n`);
+    this.helper.write(`${pid}\n`);
   }
 
   /** Why exits are not told, or undefined while the helper runs. */
   whyNot(): string | undefined {
-    return this.ended;
+    return this.helper.whyNot();
   }
 
-  async close(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.ended ??= 'closed';
-    child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
-    await child;
-    clearTimeout(timer);
-    this.child = undefined;
+  close(): Promise<void> {
+    return this.helper.close();
   }
 }
