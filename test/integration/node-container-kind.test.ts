@@ -123,6 +123,7 @@ describe('the kind provider against the real kind binary and a real Docker engin
           task: { source: `ctr events in the node (docker exec into ${name}-control-plane, /run/containerd/containerd.sock, /tasks/* of k8s.io)` },
           path: { none: `no inotify in the node: ${name}-control-plane is reached through docker exec` },
           link: { source: `ip -o monitor link in the node (docker exec into ${name}-control-plane)` },
+          process: { none: `no pidfd helper in the node: ${name}-control-plane is reached through docker exec` },
         });
         expect(await sourcesRunningIn(shell)).to.not.deep.equal([]);
       } finally {
