@@ -9,7 +9,7 @@
  * "not checked: why" and left out of the conditions, never dropped silently. A probe with no clear
  * answer (timeout, stopped node) fails the check with what the shell said (lib/node/presence.ts).
  */
-import type { Change, ChangeKey, NodeEvents } from '../node/node-events.ts';
+import { changeKeyId, type Change, type ChangeKey, type NodeEvents } from '../node/node-events.ts';
 import type { NodeView } from '../node/node-view.ts';
 import { describePresence, presentOrThrow, type Presence } from '../node/presence.ts';
 import { describeRuntimeShim, type RuntimeShim } from '../node/runtime-shims.ts';
@@ -230,7 +230,8 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   // containerd publishes /tasks/delete, then marks the container exited (and a sandbox NOTREADY) in
   // the CRI; /tasks/exit comes once the process is reaped, an unlink once the entry is gone. A shim
   // removes its socket before it exits, and a link's sysfs and netlink views are not one step.
-  const afterTaskDelete = (change: Change): boolean => change.topic === '/tasks/delete' || (change.key.kind === 'path' && node.taskBundlePath !== undefined && taskIds.some((id) => node.taskBundlePath!(id) === (change.key as { path: string }).path));
+  const bundlePaths = new Set(bundles(taskIds).map((key) => changeKeyId(key)));
+  const afterTaskDelete = (change: Change): boolean => change.topic === '/tasks/delete' || bundlePaths.has(changeKeyId(change.key));
   const always = (): boolean => true;
   const never = (): boolean => false;
   // A shim's own exit (pidfd) is the change itself; anything else of it comes before the exit.
