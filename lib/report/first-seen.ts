@@ -13,6 +13,20 @@ export interface FirstSeen {
   [name: string]: number;
 }
 
+/**
+ * The wait between two looks of one condition: for its waiter's next change (change-waiter.ts),
+ * or `intervalMs` where it has none (lookCause() then says which made the look).
+ */
+export async function untilNextLook(waiter: ChangeWaiter | undefined, intervalMs: number): Promise<void> {
+  if (waiter) await waiter.next();
+  else await delay(intervalMs);
+}
+
+/** What made the latest look of a condition: its waiter's cause, or the poll. */
+export function lookCause(waiter: ChangeWaiter | undefined, intervalMs: number): string {
+  return waiter ? waiter.cause() : `poll every ${intervalMs} ms`;
+}
+
 export interface WatchOptions {
   timeoutMs: number;
   /** Between two looks of a condition with no waiter. */
@@ -42,15 +56,14 @@ export async function watchFirstSeen(conditions: Record<string, Condition>, star
     while (!stopped) {
       if (await condition()) {
         seen[name] = Date.now() - startMs;
-        if (options.causes) options.causes[name] = waiter ? waiter.cause() : `poll every ${interval} ms`;
+        if (options.causes) options.causes[name] = lookCause(waiter, interval);
         return;
       }
       if (Date.now() >= deadline) {
         const pending = Object.keys(conditions).filter((n) => !(n in seen));
         throw new WaitTimeoutError(pending.join(', '), options.timeoutMs, `seen so far: ${JSON.stringify(seen)}`);
       }
-      if (waiter) await waiter.next();
-      else await delay(interval);
+      await untilNextLook(waiter, interval);
     }
   };
   await Promise.all(

@@ -11,12 +11,11 @@
  * gone (`seenBy`), where it was polled, why (`polled`), and where it was followed, the changes
  * told during the watch with when (`told`).
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { WaitTimeoutError } from '../wait.ts';
 import type { Evidence } from './evidence.ts';
 import type { ChangeKey } from '../node/node-events.ts';
 import { ChangeWaiter } from './change-waiter.ts';
-import { watchFirstSeen, type FirstSeen } from './first-seen.ts';
+import { lookCause, untilNextLook, watchFirstSeen, type FirstSeen } from './first-seen.ts';
 import { notCheckedLine, type GoneCondition, type GonePlan } from './sandbox-gone.ts';
 
 export const SHIM_GRACE_MS = 10_000;
@@ -51,21 +50,18 @@ export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, o
   record['seenBy'] = seenBy;
   if (Object.keys(polled).length > 0) record['polled'] = polled;
   if (plan.events) record['eventSources'] = plan.events.sources();
-  const stopWaiters = (): void => {
-    for (const waiter of Object.values(waiters)) waiter.stop();
-  };
   try {
-    return await watchUntilGone(plan, startMs, record, options, waiters, seenBy);
+    return await watchUntilGone(plan, startMs, record, { ...options, shimGraceMs: grace }, waiters, seenBy);
   } finally {
-    stopWaiters();
+    for (const waiter of Object.values(waiters)) waiter.stop();
     // Per followed condition, the changes the node told during the watch and when (ms from the delete call).
     if (Object.keys(waiters).length > 0) record['told'] = Object.fromEntries(Object.entries(waiters).map(([name, waiter]) => [name, waiter.told(startMs)]));
   }
 }
 
 /** The watch itself: every condition but the shim until gone or the deadline, then the shim within its grace. */
-async function watchUntilGone(plan: GonePlan, startMs: number, record: Evidence, options: GoneWatchOptions, waiters: Record<string, ChangeWaiter>, seenBy: Record<string, string>): Promise<FirstSeen> {
-  const grace = options.shimGraceMs ?? SHIM_GRACE_MS;
+async function watchUntilGone(plan: GonePlan, startMs: number, record: Evidence, options: GoneWatchOptions & { shimGraceMs: number }, waiters: Record<string, ChangeWaiter>, seenBy: Record<string, string>): Promise<FirstSeen> {
+  const grace = options.shimGraceMs;
   const interval = options.intervalMs ?? 5;
   const { shimGone, ...others } = plan.conditions;
   let othersDoneAt: number | undefined;
@@ -75,7 +71,7 @@ async function watchUntilGone(plan: GonePlan, startMs: number, record: Evidence,
     const waiter = waiters['shimGone'];
     for (;;) {
       if (await shimGone()) {
-        seenBy['shimGone'] = waiter ? waiter.cause() : `poll every ${interval} ms`;
+        seenBy['shimGone'] = lookCause(waiter, interval);
         return Date.now() - startMs;
       }
       const now = Date.now();
@@ -87,8 +83,7 @@ async function watchUntilGone(plan: GonePlan, startMs: number, record: Evidence,
         record['left'] = { shimGone: plan.left().shimGone ?? [] };
         throw new LeftAfterDeleteError(`shimGone: ${(plan.left().shimGone ?? []).join(', ')} still there ${waitedMs} ms after the delete call${afterRest} (waited ${grace} ms for it)`);
       }
-      if (waiter) await waiter.next();
-      else await delay(interval);
+      await untilNextLook(waiter, interval);
     }
   };
   const shim = shimWatch();
