@@ -24,12 +24,10 @@
  * containerd, iproute2, coreutils, sed and dash): a POSIX sh, mktemp, mkfifo, readlink, sleep
  * with a fraction, GNU sed's -u (unbuffered), /proc, ctr and ip.
  */
-import { execa, type ResultPromise } from 'execa';
-import { messageOf } from '../errors.ts';
 import { parseCtrEventLine } from './ctr-parsers.ts';
 import { parseMonitorLinkLine } from './link-monitor.ts';
 import { ChangeFollowers, type Change, type ChangeKey, type ChangeKind, type NodeEvents, type SourceState } from './node-events.ts';
-import { lineSplitter } from './line-helper.ts';
+import { LineHelper } from './line-helper.ts';
 
 export const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 
@@ -124,7 +122,7 @@ class ExecNodeEvents implements NodeEvents {
   private readonly options: ExecNodeEventsOptions;
   private readonly followers = new ChangeFollowers();
   private readonly status: Record<Tag, SourceStatus>;
-  private child: ResultPromise<{ buffer: false; reject: false; stdin: 'pipe'; stderr: 'pipe' }> | undefined;
+  private readonly exec: LineHelper;
   private closed = false;
   private started: ((value: undefined) => void) | undefined;
   private readonly pendingReady = new Set<Tag>();
@@ -133,6 +131,7 @@ class ExecNodeEvents implements NodeEvents {
     this.options = options;
     const fresh = (): SourceStatus => ({ live: false, why: 'not started yet', said: '', restarts: 0, retry: undefined, final: false });
     this.status = { T: fresh(), L: fresh() };
+    this.exec = new LineHelper(`the ${this.via}`, (line, atMs) => this.onLine(line, atMs));
   }
 
   private get via(): string {
@@ -146,34 +145,13 @@ class ExecNodeEvents implements NodeEvents {
   async start(): Promise<void> {
     const namespace = this.options.containerdNamespace ?? 'k8s.io';
     const filter = `namespace==${namespace},topic~="^/tasks/"`;
-    const child = execa(this.options.engine, ['exec', '-i', '--privileged', this.options.container, 'sh', '-c', EXEC_EVENTS_SCRIPT, 'sh', this.socket, filter], {
-      buffer: false,
-      reject: false,
-      stdin: 'pipe',
-      stderr: 'pipe',
-    });
-    this.child = child;
-    // A restart written after the exec ended would be an EPIPE here: the exec's end says why.
-    child.stdin.on('error', () => undefined);
     for (const tag of ['T', 'L'] as const) {
       this.status[tag].why = `${SOURCE_NAME[tag]} in the node is starting`;
       this.pendingReady.add(tag);
     }
-    child.stdout.setEncoding('utf8');
-    let atMs = 0;
-    const split = lineSplitter((line) => this.onLine(line, atMs));
-    child.stdout.on('data', (chunk: string) => {
-      atMs = Date.now();
-      split(chunk);
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => void (stderr = (stderr + chunk).slice(-2_000)));
     const ready = new Promise<undefined>((resolve) => (this.started = resolve));
-    void child.then(
-      (result) => this.execEnded(`the ${this.via} ended (exit ${result.exitCode ?? result.signal ?? '?'}${stderr.trim() ? `: ${stderr.trim().split('\n').at(-1)}` : ''})`),
-      (error: unknown) => this.execEnded(`the ${this.via} failed: ${messageOf(error)}`),
-    );
+    this.exec.start(this.options.engine, ['exec', '-i', '--privileged', this.options.container, 'sh', '-c', EXEC_EVENTS_SCRIPT, 'sh', this.socket, filter]);
+    this.exec.whenEnded((why) => this.execEnded(why));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([ready, new Promise<void>((resolve) => (timer = setTimeout(resolve, START_TIMEOUT_MS)))]);
     clearTimeout(timer);
@@ -242,7 +220,8 @@ class ExecNodeEvents implements NodeEvents {
     status.said = '';
     status.retry = setTimeout(() => {
       status.retry = undefined;
-      if (!this.closed && !status.final && this.child?.stdin.writable) this.child.stdin.write(`${tag}\n`);
+      // A restart written after the exec ended is dropped: the exec's end says why.
+      if (!this.closed && !status.final) this.exec.write(`${tag}\n`);
     }, delay);
   }
 
@@ -291,13 +270,8 @@ class ExecNodeEvents implements NodeEvents {
       status.why = 'closed';
     }
     this.followers.clear();
-    const child = this.child;
-    if (!child) return;
     // End of its stdin: the script kills ctr and ip in the node and ends, and the exec with it.
-    child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), CLOSE_TIMEOUT_MS);
-    await child;
-    clearTimeout(timer);
+    await this.exec.close('closed', CLOSE_TIMEOUT_MS);
   }
 }
 

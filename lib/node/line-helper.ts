@@ -43,7 +43,8 @@ export class LineHelper {
       split(chunk);
     });
     child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => void (stderr += chunk));
+    // Only its last words are reported; a helper that runs for a whole run keeps no more.
+    child.stderr.on('data', (chunk: string) => void (stderr = (stderr + chunk).slice(-2_000)));
     // A write after the helper ended (EPIPE) is said by whyNot(), not thrown at a watch.
     child.stdin.on('error', () => undefined);
     child.then(
@@ -71,13 +72,13 @@ export class LineHelper {
     return this.ended;
   }
 
-  /** Ends it by closing its stdin (its guard's signal), killing it if it has not gone in 2 s; `why` stays in whyNot(). */
-  async close(why = 'closed'): Promise<void> {
+  /** Ends it by closing its stdin (its guard's signal), killing it if it has not gone in `killAfterMs`; `why` stays in whyNot(). */
+  async close(why = 'closed', killAfterMs = 2_000): Promise<void> {
     const child = this.child;
     this.ended ??= why;
     if (!child) return;
     child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     await child;
     clearTimeout(timer);
     this.child = undefined;
