@@ -12,6 +12,7 @@ import { parseIpLinkJson } from '../../lib/linux/ip-link.ts';
 import { localLinkByIndex, localShims } from '../../lib/node/local-proc.ts';
 import { parsePidfdLine, ProcessExits } from '../../lib/node/process-exits.ts';
 import { parseShimsFromPs, PS_SHIMS_ARGV } from '../../lib/node/runtime-shims.ts';
+import { pollUntil } from '../../lib/wait.ts';
 
 const recorded = (name: string): { info: Record<string, string> } => JSON.parse(readFileSync(new URL(`../../fixtures/recorded/${name}`, import.meta.url), 'utf8')) as { info: Record<string, string> };
 
@@ -19,6 +20,12 @@ describe('local node sources', function () {
   describe('pidfd helper', function () {
     let exits: ProcessExits;
     const told: { pid: number; atMs: number }[] = [];
+    /** The exit told of `pid`, waited for up to 2 s (a timeout fails the test naming it). */
+    const toldOf = (pid: number): Promise<{ pid: number; atMs: number }> =>
+      pollUntil(async () => {
+        const found = told.find((t) => t.pid === pid);
+        return found ? { done: true, value: found } : { done: false, seen: `told so far: ${told.map((t) => t.pid).join(', ') || 'nothing'}` };
+      }, { awaited: `the exit of pid ${pid} told`, timeoutMs: 2_000, intervalMs: 1 });
     before(async function () {
       exits = new ProcessExits((pid, atMs) => told.push({ pid, atMs }));
       await exits.start();
@@ -45,11 +52,8 @@ describe('local node sources', function () {
       const killedAt = Date.now();
       sleeper.kill('SIGKILL');
       await sleeper;
-      const deadline = Date.now() + 2_000;
-      while (!told.some((t) => t.pid === sleeper.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
-      const exit = told.find((t) => t.pid === sleeper.pid);
-      expect(exit, 'exit told').to.not.equal(undefined);
-      expect(exit!.atMs - killedAt, 'ms from the kill to the exit told').to.be.lessThan(50);
+      const exit = await toldOf(sleeper.pid!);
+      expect(exit.atMs - killedAt, 'ms from the kill to the exit told').to.be.lessThan(50);
     });
 
     it('tells at once of a pid that is already gone', async function () {
@@ -57,9 +61,7 @@ describe('local node sources', function () {
       const pid = short.pid!;
       expect((await short).exitCode).to.equal(0);
       exits.watch(pid);
-      const deadline = Date.now() + 2_000;
-      while (!told.some((t) => t.pid === pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
-      expect(told.some((t) => t.pid === pid)).to.equal(true);
+      expect((await toldOf(pid)).pid).to.equal(pid);
     });
 
     it('ends when its stdin closes, and says so', async function () {

@@ -10,6 +10,7 @@
 import { expect } from 'chai';
 import { readdir } from 'node:fs/promises';
 import { KubeApi } from '../../lib/kube/api.ts';
+import { pollUntil } from '../../lib/wait.ts';
 import { KubeExecError, openKubeExec, type KubeExecStream } from '../../lib/kube/exec.ts';
 import { PROBE_CONTAINER, ProbePodShell } from '../../lib/node/shells/probe-pod-shell.ts';
 import { KubeExecServer, V4, V5, type KubeExecServerOptions } from './helpers/kube-exec-server.ts';
@@ -29,12 +30,9 @@ async function collect(stream: KubeExecStream): Promise<{ stdout: string; stderr
   return { stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8') };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Waits for `check` with the project's bounded wait (a timeout names what was awaited). */
+function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  return pollUntil(async () => (check() ? { done: true, value: undefined } : { done: false, seen: 'not yet' }), { awaited: what, timeoutMs, intervalMs: 10 });
 }
 
 describe('a Kubernetes exec with stdin kept open (openKubeExec) against a local channel-protocol server', function () {
