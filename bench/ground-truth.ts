@@ -9,7 +9,7 @@
  * - the netns bind mount and the IPAM file of the pod IP removed: inotify in a worker thread
  *   (bench/unlink-watch-worker.ts), stamped on the worker's own idle event loop;
  * - the pod's host-side veth deleted: rtnetlink through our own `ip -ts -o monitor link`
- *   (bench/ip-monitor.ts), stamped by `ip` when it reads the message. It runs at nice -10, as the
+ *   (parseMonitorLinkLine, lib/node/link-monitor.ts), stamped by `ip` when it reads the message. It runs at nice -10, as the
  *   inotify worker does, so the CPU hog level does not delay the stamps (a late stamp would make
  *   the harness look early).
  */
@@ -20,7 +20,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { UndoStack } from '../lib/cleanup/undo-stack.ts';
 import { startGuarded, type GuardedChild } from './guarded-child.ts';
-import { parseMonitorLinkLine } from './ip-monitor.ts';
+import { parseMonitorLinkLine } from '../lib/node/link-monitor.ts';
 import type { UnlinkEvent, WatchingMessage } from './unlink-watch-worker.ts';
 
 /** `ctr events` line: "<date> <time> <offset> <zone> <namespace> <topic> <json>". */
@@ -71,7 +71,7 @@ export class GroundTruth {
     this.monitor = startGuarded('nice -n -10 ip -ts -o monitor link');
     this.monitor.onLine((line) => {
       const event = parseMonitorLinkLine(line);
-      if (!event?.deleted) return;
+      if (!event?.deleted || event.atMs === undefined) return;
       this.linkDeletes.set(event.ifindex, [...(this.linkDeletes.get(event.ifindex) ?? []), event.atMs]);
       this.deletedNames.add(event.name);
     });
@@ -99,7 +99,7 @@ export class GroundTruth {
       const ended = this.monitor?.ended();
       if (ended) throw new Error(`ip monitor ended (${ended}${this.monitor?.stderr() ? `: ${this.monitor.stderr()}` : ''}) before it saw a link deleted`);
     }
-    throw new Error('ip -ts -o monitor link printed no line this bench reads for 5 veth pairs made and deleted (bench/ip-monitor.ts)');
+    throw new Error('ip -ts -o monitor link printed no line this bench reads for 5 veth pairs made and deleted (parseMonitorLinkLine)');
   }
 
   /** When the runtime reaped the container's (or sandbox's) main process (the shim's exited_at). */

@@ -1,54 +1,137 @@
 /**
  * inotify on the directories a teardown watch cares about (the netns directory, the IPAM store,
- * /run/containerd/s), one watcher per directory for the whole run, fanned out by entry name.
- * Removing a netns bind mount, an IPAM entry or a shim socket is an unlink in its directory, which
- * inotify reports at once; sysfs and procfs report nothing, so links and processes come from
- * other sources (local-node-events.ts).
+ * /run/containerd/s, containerd's task bundles), one watch per directory for the whole run, fanned
+ * out by entry name. Removing a netns bind mount, an IPAM entry or a shim socket is an unlink in
+ * its directory, which inotify reports at once; sysfs and procfs report nothing, so links and
+ * processes come from other sources (local-node-events.ts).
+ *
+ * The watches live on a thread of their own (dir-watch-thread.ts), which stamps each change when
+ * it comes: a removal is then known at its time even while this thread is busy with the run.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { messageOf } from '../errors.ts';
 
-export type EntryChanged = (fullPath: string, atMs: number) => void;
+/** The thread's start data: the counter it sets to a request's seq once it answered, and the port it answers on. */
+export interface DirWatchThreadData {
+  answered: Int32Array;
+  replies: MessagePort;
+}
+export type ToDirWatchThread = { dir: string; seq: number };
+/** A watch request's answer: watching, or why not. */
+export type WatchReply = { why?: string };
+export type FromDirWatchThread =
+  | { kind: 'ready'; priority: string }
+  /** An entry created or removed; `removed` when it was not there right after the event. */
+  | { kind: 'change'; path: string; atMs: number; removed: boolean }
+  /** A directory no longer (or never) watched, with why: its entries are polled. */
+  | { kind: 'ended'; dir: string; why: string };
+
+export type EntryChanged = (fullPath: string, atMs: number, removed: boolean) => void;
+
+/** The thread's file beside this one: .ts where the sources run, .js in the built package. */
+const THREAD_URL = new URL(`./dir-watch-thread${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+/** How long ensure() waits for the thread to watch a directory (it takes well under 1 ms when idle). */
+const ANSWER_WITHIN_MS = 1_000;
 
 export class DirWatchers {
-  private readonly watchers = new Map<string, FSWatcher>();
+  private thread: Worker | undefined;
+  private threadWhyNot: string | undefined = 'not started';
+  private priority = '';
+  private readonly asked = new Set<string>();
   /** Directories that could not be watched, with why: their entries are polled. */
   private readonly refused = new Map<string, string>();
   private readonly onChange: EntryChanged;
+  private readonly answered = new Int32Array(new SharedArrayBuffer(4));
+  private readonly replies = new MessageChannel();
+  private seq = 0;
 
   constructor(onChange: EntryChanged) {
     this.onChange = onChange;
   }
 
-  /** Watches the directory of `fullPath`; undefined when it does, else why it cannot. */
-  ensure(fullPath: string): string | undefined {
-    const dir = path.dirname(fullPath);
-    if (this.watchers.has(dir)) return undefined;
-    const refusedWhy = this.refused.get(dir);
-    if (refusedWhy) return refusedWhy;
-    try {
-      const watcher = watch(dir, { persistent: false }, (_type, name) => {
-        // inotify says "rename" for both creation and removal; the watch's probe tells which.
-        if (name) this.onChange(path.join(dir, name.toString()), Date.now());
+  /** Starts the thread and waits until it runs (a few tens of ms, once per run). */
+  async start(): Promise<void> {
+    const data: DirWatchThreadData = { answered: this.answered, replies: this.replies.port2 };
+    const thread = new Worker(THREAD_URL, { workerData: data, transferList: [this.replies.port2] });
+    this.thread = thread;
+    // Like fs.watch({ persistent: false }) before it: the watches never keep the run alive.
+    thread.unref();
+    this.replies.port1.unref();
+    const ready = new Promise<void>((resolve) => {
+      thread.on('message', (message: FromDirWatchThread) => {
+        if (message.kind === 'ready') {
+          this.priority = message.priority;
+          this.threadWhyNot = undefined;
+          resolve();
+        } else if (message.kind === 'change') this.onChange(message.path, message.atMs, message.removed);
+        else this.refused.set(message.dir, message.why);
       });
-      watcher.on('error', (error) => {
-        // The directory itself went (a run's netns directory at its end): its entries are polled from now on.
-        watcher.close();
-        this.watchers.delete(dir);
-        this.refused.set(dir, `inotify on ${dir} ended: ${messageOf(error)}`);
+      thread.on('error', (error) => {
+        this.threadWhyNot = `the inotify thread failed: ${messageOf(error)}`;
+        resolve();
       });
-      this.watchers.set(dir, watcher);
-      return undefined;
-    } catch (error) {
-      const why = `inotify on ${dir} refused: ${messageOf(error)}`;
-      this.refused.set(dir, why);
-      return why;
-    }
+      thread.on('exit', (code) => {
+        this.threadWhyNot ??= `the inotify thread ended (exit ${code})`;
+        resolve();
+      });
+    });
+    await ready;
   }
 
-  close(): void {
-    for (const watcher of this.watchers.values()) watcher.close();
-    this.watchers.clear();
+  /** Why no directory is watched (the thread did not start, or ended), or undefined while it runs. */
+  whyNot(): string | undefined {
+    return this.threadWhyNot;
+  }
+
+  /** "inotify on the directory (a thread of its own at nice -10)", for the evidence. */
+  describe(): string {
+    return `inotify on the directory (a thread of its own at ${this.priority || 'its start'})`;
+  }
+
+  /**
+   * Watches the directory of `fullPath`; undefined when it does, else why it cannot. Synchronous,
+   * as fs.watch was: the caller follows the path right after, and a change before the watch is in
+   * place would be missed, so this waits (Atomics.wait, well under 1 ms) for the thread to have it.
+   */
+  ensure(fullPath: string): string | undefined {
+    if (this.threadWhyNot) return this.threadWhyNot;
+    const dir = path.dirname(fullPath);
+    if (this.asked.has(dir)) return this.refused.get(dir);
+    this.asked.add(dir);
+    const why = this.watchNow(dir);
+    if (why) this.refused.set(dir, why);
+    return why;
+  }
+
+  private watchNow(dir: string): string | undefined {
+    try {
+      // Checked here, at once: a directory that is not there is polled from the first look on.
+      if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    } catch (error) {
+      return `inotify on ${dir} refused: ${messageOf(error)}`;
+    }
+    const seq = ++this.seq;
+    this.thread!.postMessage({ dir, seq } satisfies ToDirWatchThread);
+    const deadline = Date.now() + ANSWER_WITHIN_MS;
+    for (let seen = Atomics.load(this.answered, 0); seen < seq; seen = Atomics.load(this.answered, 0)) {
+      if (Date.now() >= deadline || Atomics.wait(this.answered, 0, seen, deadline - Date.now()) === 'timed-out') {
+        return `inotify on ${dir}: its thread did not answer within ${ANSWER_WITHIN_MS} ms`;
+      }
+    }
+    // Replies come in request order; this one is the last.
+    let reply: WatchReply | undefined;
+    for (let received = receiveMessageOnPort(this.replies.port1); received; received = receiveMessageOnPort(this.replies.port1)) reply = received.message as WatchReply;
+    return reply?.why;
+  }
+
+  async close(): Promise<void> {
+    const thread = this.thread;
+    this.thread = undefined;
+    this.threadWhyNot ??= 'closed';
+    this.replies.port1.close();
+    if (thread) await thread.terminate();
   }
 }

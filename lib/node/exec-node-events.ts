@@ -172,13 +172,13 @@ class ExecNodeEvents implements NodeEvents {
       if (event) {
         // An event proves the subscription, whatever the start said.
         this.markLive('T');
-        return this.followers.emit({ kind: 'task', id: event.containerId }, `containerd event ${event.topic}`, atMs, event.topic);
+        return this.followers.emit({ key: { kind: 'task', id: event.containerId }, source: `containerd event ${event.topic}`, atMs, topic: event.topic });
       }
     } else {
       const change = parseMonitorLinkLine(rest);
       if (change) {
         this.markLive('L');
-        return this.followers.emit({ kind: 'link', ifindex: change.ifindex }, 'ip monitor', atMs);
+        return this.followers.emit({ key: { kind: 'link', ifindex: change.ifindex }, source: 'ip monitor', atMs, ...(change.deleted ? { removed: true as const } : {}) });
       }
     }
     if (rest.trim()) status.said = rest.trim().slice(0, 300);

@@ -23,25 +23,30 @@ export interface LocalNodeEventsOptions {
 
 class LocalNodeEvents implements NodeEvents {
   private readonly followers = new ChangeFollowers();
-  private readonly dirs = new DirWatchers((fullPath, atMs) => this.emit({ kind: 'path', path: fullPath }, 'inotify', atMs));
+  private readonly dirs = new DirWatchers((fullPath, atMs, removed) => this.followers.emit({ key: { kind: 'path', path: fullPath }, source: 'inotify', atMs, ...(removed ? { removed: true as const } : {}) }));
   private readonly links: LinkMonitor | undefined;
-  private readonly exits = new ProcessExits((pid, atMs) => this.emit({ kind: 'process', pid }, 'pidfd', atMs));
+  private readonly exits = new ProcessExits((pid, atMs) => this.followers.emit({ key: { kind: 'process', pid }, source: 'pidfd', atMs, removed: true }));
   private tasks: TaskEventStream | undefined;
   private tasksWhyNot: string;
 
   constructor(options: LocalNodeEventsOptions) {
-    this.links = options.links === false ? undefined : new LinkMonitor((ifindex, atMs) => this.emit({ kind: 'link', ifindex }, 'ip monitor', atMs));
+    this.links =
+      options.links === false
+        ? undefined
+        : new LinkMonitor((event, receivedAtMs) =>
+            this.followers.emit({ key: { kind: 'link', ifindex: event.ifindex }, source: 'ip monitor', atMs: event.atMs ?? receivedAtMs, ...(event.deleted ? { removed: true as const } : {}) }),
+          );
     this.tasksWhyNot = options.containerdSocket ? 'not subscribed yet' : 'no containerd socket known on this target';
   }
 
   async start(options: LocalNodeEventsOptions): Promise<void> {
     this.links?.start();
-    await this.exits.start();
+    await Promise.all([this.exits.start(), this.dirs.start()]);
     if (!options.containerdSocket) return;
     const stream = new TaskEventStream({
       socket: options.containerdSocket,
       namespace: options.containerdNamespace ?? 'k8s.io',
-      onEvent: (event) => this.emit({ kind: 'task', id: event.containerId }, `containerd event ${event.topic}`, event.receivedAtMs, event.topic),
+      onEvent: (event) => this.followers.emit({ key: { kind: 'task', id: event.containerId }, source: `containerd event ${event.topic}`, atMs: event.receivedAtMs, topic: event.topic }),
     });
     try {
       await stream.open();
@@ -53,17 +58,13 @@ class LocalNodeEvents implements NodeEvents {
     }
   }
 
-  private emit(key: ChangeKey, source: string, atMs: number, topic?: string): void {
-    this.followers.emit(key, source, atMs, topic);
-  }
-
   sources(): Record<ChangeKind, SourceState> {
     const tasks = this.tasks?.state();
     const linksWhyNot = this.links ? this.links.whyNot() : 'the node\'s links are not this machine\'s';
     return {
       task: tasks?.live ? { source: 'containerd events (Events/Subscribe, /tasks/*)' } : { none: tasks ? tasks.why : this.tasksWhyNot },
-      path: { source: 'inotify on the directory' },
-      link: linksWhyNot === undefined ? { source: 'ip -o monitor link' } : { none: linksWhyNot },
+      path: this.dirs.whyNot() === undefined ? { source: this.dirs.describe() } : { none: this.dirs.whyNot()! },
+      link: linksWhyNot === undefined ? { source: 'ip -ts -o monitor link' } : { none: linksWhyNot },
       process: this.exits.whyNot() === undefined ? { source: 'pidfd (pidfd_open + poll, one perl helper)' } : { none: this.exits.whyNot()! },
     };
   }
@@ -86,8 +87,8 @@ class LocalNodeEvents implements NodeEvents {
 
   async close(): Promise<void> {
     this.tasks?.close();
-    this.dirs.close();
     this.followers.clear();
+    await this.dirs.close();
     await this.links?.close();
     await this.exits.close();
   }

@@ -32,8 +32,18 @@ export interface Change {
   source: string;
   /** A task change's event topic ("/tasks/exit", "/tasks/delete"). */
   topic?: string;
-  /** When this process received it (ms since the epoch). */
+  /**
+   * When the source saw it (ms since the epoch): stamped by the source itself where it can (the
+   * pidfd helper's clock at the exit, `ip -ts`, the inotify thread on its own idle loop), else
+   * when this process received it. A busy event loop here then delays the look, not the stamp.
+   */
   atMs: number;
+  /**
+   * The source says the thing itself is gone: the process exited, the entry was unlinked, the
+   * link was deleted. For a condition that is exactly that thing's absence, the removal's stamp
+   * is when it turned true (the look after it only confirms); other changes only call for a look.
+   */
+  removed?: true;
 }
 
 /** A kind's source as the evidence names it, or why the kind has none here (it is then polled). */
@@ -84,10 +94,10 @@ export class ChangeFollowers {
     };
   }
 
-  emit(key: ChangeKey, source: string, atMs: number, topic?: string): void {
-    const followers = this.byKey.get(changeKeyId(key));
+  emit(change: Change): void {
+    const followers = this.byKey.get(changeKeyId(change.key));
     if (!followers) return;
-    for (const follower of followers) follower({ key, source, atMs, ...(topic ? { topic } : {}) });
+    for (const follower of followers) follower(change);
   }
 
   clear(): void {

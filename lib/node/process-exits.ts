@@ -10,15 +10,34 @@
  * every architecture: the syscall numbers from 424 on are one table) and its select() polls the
  * pidfds. A pidfd names one process, so a pid the kernel reuses later is never the watched one.
  *
+ * The helper stamps each exit with the kernel's clock the moment select() returns (clock_gettime
+ * through syscall(): Time::HiRes is not in perl-base), so the time an exit is known at does not
+ * wait for this process's event loop, which at 16 pods in flight was tens of ms behind.
+ *
  * The helper reads pids on stdin and ends when stdin closes: on close(), on our exit, and when
  * this process is SIGKILLed.
  */
 import { LineHelper } from './line-helper.ts';
 
-/** perl: stdin "<pid>\n" -> "watching <pid>" | "gone <pid> <why>"; then "exit <pid>" when it exits. */
+/**
+ * clock_gettime(2)'s number, which (unlike pidfd_open's) differs between architectures; where it
+ * is not known here the exit is stamped when its line arrives.
+ */
+const CLOCK_GETTIME: Partial<Record<NodeJS.Architecture, number>> = { x64: 228, arm64: 113 };
+
+/** perl, $ARGV[0] = clock_gettime's number or 0: stdin "<pid>\n" -> "watching <pid>" | "gone <pid> <why>"; then "exit <pid> [at <ms>]" when it exits. */
 export const PIDFD_HELPER = String.raw`
 use strict; use warnings; use POSIX ();
 $| = 1;
+my $clock_nr = ($ARGV[0] // 0) + 0;
+# CLOCK_REALTIME in ms with µs, as " at <ms>", or '' without a clock.
+sub stamp {
+  return '' unless $clock_nr;
+  my $ts = "\0" x 16;
+  return '' if syscall($clock_nr, 0, $ts) != 0;
+  my ($s, $ns) = unpack('q q', $ts);
+  return sprintf(' at %.3f', $s * 1000 + $ns / 1e6);
+}
 my %pid_of; my $buf = '';
 while (1) {
   my $rin = '';
@@ -26,9 +45,10 @@ while (1) {
   vec($rin, $_, 1) = 1 for keys %pid_of;
   my $n = select(my $rout = $rin, undef, undef, undef);
   next if $n < 0;
+  my $at = stamp();
   for my $fd (keys %pid_of) {
     next unless vec($rout, $fd, 1);
-    print "exit $pid_of{$fd}\n";
+    print "exit $pid_of{$fd}$at\n";
     POSIX::close($fd);
     delete $pid_of{$fd};
   }
@@ -43,11 +63,13 @@ while (1) {
 }
 `;
 
-/** One line of the helper: what it said of which pid. */
-export function parsePidfdLine(line: string): { what: 'exit' | 'gone' | 'watching'; pid: number; why?: string } | undefined {
-  const match = /^(exit|gone|watching) (\d+)(?: (.*))?$/.exec(line);
+/** One line of the helper: what it said of which pid, and for an exit its stamp where it has one. */
+export function parsePidfdLine(line: string): { what: 'exit' | 'gone' | 'watching'; pid: number; why?: string; atMs?: number } | undefined {
+  const exit = /^exit (\d+)(?: at (\d+(?:\.\d+)?))?$/.exec(line);
+  if (exit) return { what: 'exit', pid: Number(exit[1]), ...(exit[2] ? { atMs: Number(exit[2]) } : {}) };
+  const match = /^(gone|watching) (\d+)(?: (.*))?$/.exec(line);
   if (!match) return undefined;
-  return { what: match[1] as 'exit' | 'gone' | 'watching', pid: Number(match[2]), ...(match[3] ? { why: match[3] } : {}) };
+  return { what: match[1] as 'gone' | 'watching', pid: Number(match[2]), ...(match[3] ? { why: match[3] } : {}) };
 }
 
 export class ProcessExits {
@@ -62,7 +84,7 @@ export class ProcessExits {
       const said = parsePidfdLine(line);
       if (said?.pid === process.pid) this.ready?.(said.what === 'watching' ? undefined : `pidfd_open of this process failed: ${said.why ?? said.what}`);
       // "gone": the process had ended before its pidfd could be opened; either way it is a change to look at.
-      if (said && said.what !== 'watching' && this.watched.delete(said.pid)) onExit(said.pid, atMs);
+      if (said && said.what !== 'watching' && this.watched.delete(said.pid)) onExit(said.pid, said.atMs ?? atMs);
     });
   }
 
@@ -70,7 +92,7 @@ export class ProcessExits {
   async start(timeoutMs = 5_000): Promise<void> {
     // At nice -10, as the link monitor and for the same reason: it sleeps in select() until a
     // process exits, then prints one line; at nice 0 it waited behind the runtime under load.
-    this.helper.start('nice', ['-n', '-10', 'perl', '-e', PIDFD_HELPER]);
+    this.helper.start('nice', ['-n', '-10', 'perl', '-e', PIDFD_HELPER, String(CLOCK_GETTIME[process.arch] ?? 0)]);
     const why = await new Promise<string | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(`the pidfd helper (perl) did not answer within ${timeoutMs} ms`), timeoutMs);
       this.ready = (answer) => {

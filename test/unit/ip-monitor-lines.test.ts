@@ -1,6 +1,6 @@
-/** The bench's ground truth for "veth gone": lines of `ip -ts -o monitor link`. */
+/** Lines of `ip -ts -o monitor link`: the harness's link changes (link-monitor.ts) and the bench's ground truth for "veth gone". */
 import { expect } from 'chai';
-import { parseMonitorLinkLine } from '../../bench/ip-monitor.ts';
+import { parseMonitorLinkLine } from '../../lib/node/link-monitor.ts';
 
 // Captured on the bench machine (Debian 12, iproute2-6.1.0, TZ UTC) with `ip -ts -o monitor link`
 // while running `ip link add pcbt0 type veth peer name pcbt1; ip link del pcbt0` (2026-12-03).
@@ -9,7 +9,7 @@ const DELETED = '[2026-12-03T10:19:43.288336] Deleted 5997: pcbt0@NONE: <BROADCA
 // The same deletion as `ip -timestamp -o monitor link` prints it: the time on a line of its own (not parsed).
 const LONG_FORM = 'Timestamp: Thu Dec  3 10:19:43 2026 288404 usec';
 
-describe('bench ip monitor lines', function () {
+describe('ip -ts monitor lines', function () {
   it('reads a deleted link: ifindex, name, and the local time with microseconds', function () {
     const event = parseMonitorLinkLine(DELETED);
     // Local time, as ip prints it: the expectation is built in the same TZ as the parser reads it.
@@ -25,6 +25,9 @@ describe('bench ip monitor lines', function () {
   it('ignores other lines', function () {
     expect(parseMonitorLinkLine(LONG_FORM)).to.equal(undefined);
     expect(parseMonitorLinkLine('')).to.equal(undefined);
-    expect(parseMonitorLinkLine('Deleted 5997: pcbt0@NONE: <BROADCAST>')).to.equal(undefined);
+  });
+
+  it('reads a line without -ts (ip -o monitor link through a node\'s exec) without a time', function () {
+    expect(parseMonitorLinkLine('Deleted 5997: pcbt0@NONE: <BROADCAST>')).to.deep.equal({ ifindex: 5997, name: 'pcbt0', deleted: true });
   });
 });
