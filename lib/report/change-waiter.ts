@@ -11,7 +11,7 @@
  * some conditions). That is a handful of looks per pod, where polling cost one every 5 ms for as
  * long as the teardown took.
  */
-import type { Change, ChangeKey, NodeEvents } from '../node/node-events.ts';
+import { changeKeyId, type Change, type ChangeKey, type NodeEvents } from '../node/node-events.ts';
 
 /** Looks after a change, in ms after the previous look: about 130 ms in all, then back to waiting. */
 export const FOLLOW_UP_MS = [1, 2, 4, 8, 16, 32, 64];
@@ -32,10 +32,20 @@ export class ChangeWaiter {
   private toldCount = 0;
 
   private readonly followUpAfter: (change: Change) => boolean;
+  /** How many distinct things are followed, and per thing the stamp of the first change that said it is gone. */
+  private readonly followed: number;
+  private readonly removedAt = new Map<string, number>();
+  /** Called once every followed thing was told gone, while untilGoneTold() waits. */
+  private allGone: (() => void) | undefined;
 
   constructor(events: NodeEvents, keys: ChangeKey[], followUpAfter: (change: Change) => boolean = () => true) {
     this.followUpAfter = followUpAfter;
+    this.followed = new Set(keys.map(changeKeyId)).size;
     this.stopFollowing = events.follow(keys, (change) => {
+      if (change.removed && !this.removedAt.has(changeKeyId(change.key))) {
+        this.removedAt.set(changeKeyId(change.key), change.atMs);
+        if (this.goneAt() !== undefined) this.allGone?.();
+      }
       this.toldCount++;
       if (this.toldChanges.length < TOLD_KEPT) this.toldChanges.push(change);
       if (this.wake) {
@@ -57,9 +67,35 @@ export class ChangeWaiter {
    * pause, then containerd publishes /tasks/exit), and this says when the event did come.
    */
   told(startMs: number): string[] {
-    const told = this.toldChanges.map((change) => `${change.source} +${change.atMs - startMs} ms`);
+    const told = this.toldChanges.map((change) => `${change.source} +${Math.round(change.atMs - startMs)} ms`);
     if (this.toldCount > this.toldChanges.length) told.push(`(${this.toldCount - this.toldChanges.length} more)`);
     return told;
+  }
+
+  /**
+   * When the last of the followed things was told gone, by its source's own stamp (a pidfd exit,
+   * an unlink, a deleted link), or undefined while one of them has not been. For a condition that
+   * is exactly their absence, that is when it turned true; a look still has to confirm it.
+   */
+  goneAt(): number | undefined {
+    return this.removedAt.size === this.followed && this.followed > 0 ? Math.max(...this.removedAt.values()) : undefined;
+  }
+
+  /**
+   * Waits until every followed thing was told gone, or `ms` passed: a look can see a thing gone
+   * before its source's word of it is read here (its line still in the pipe while this thread was
+   * busy), and the stamp in that word is the better time.
+   */
+  async untilGoneTold(ms: number): Promise<void> {
+    if (this.goneAt() !== undefined) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.allGone = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.allGone = undefined;
   }
 
   /** Waits until the next look is due. */

@@ -27,6 +27,27 @@ export function lookCause(waiter: ChangeWaiter | undefined, intervalMs: number):
   return waiter ? waiter.cause() : `poll every ${intervalMs} ms`;
 }
 
+/** How long a look that saw a thing gone waits for its source's stamp of the removal, when not read yet. */
+export const REMOVAL_STAMP_WAIT_MS = 50;
+
+/**
+ * When a condition a look just saw true turned true, in ms from `startMs`: where the condition is
+ * exactly the absence of the things its waiter follows (`atRemoval`) and every one of them was told
+ * gone (waited for up to REMOVAL_STAMP_WAIT_MS), the removal's own stamp (the source's, not this
+ * thread's: right even when this thread was busy), if before the look; else the look.
+ * `confirmedMs` is the look, when the stamp was used.
+ */
+export async function turnedTrueAt(waiter: ChangeWaiter | undefined, atRemoval: boolean, startMs: number): Promise<{ ms: number; confirmedMs?: number }> {
+  const lookedMs = Date.now() - startMs;
+  if (!atRemoval || !waiter) return { ms: lookedMs };
+  await waiter.untilGoneTold(REMOVAL_STAMP_WAIT_MS);
+  const goneAt = waiter.goneAt();
+  // Whole ms, as the look's Date.now(): a stamp in the look's own ms is not after it.
+  const stampMs = goneAt === undefined ? undefined : Math.round(goneAt - startMs);
+  if (stampMs === undefined || stampMs > lookedMs) return { ms: lookedMs };
+  return { ms: stampMs, confirmedMs: lookedMs };
+}
+
 export interface WatchOptions {
   timeoutMs: number;
   /** Between two looks of a condition with no waiter. */
@@ -35,6 +56,10 @@ export interface WatchOptions {
   waiters?: Record<string, ChangeWaiter>;
   /** Filled per condition with what made the look that saw it true ("containerd event /tasks/exit", "poll every 5 ms"). */
   causes?: Record<string, string>;
+  /** Conditions that are exactly the absence of what their waiter follows: timed by the removal's stamp (turnedTrueAt). */
+  atRemoval?: ReadonlySet<string>;
+  /** Filled, for those timed by a removal's stamp, with when the look that confirmed it was (ms from start). */
+  confirmedAt?: Record<string, number>;
 }
 
 /**
@@ -55,7 +80,9 @@ export async function watchFirstSeen(conditions: Record<string, Condition>, star
     const waiter = options.waiters?.[name];
     while (!stopped) {
       if (await condition()) {
-        seen[name] = Date.now() - startMs;
+        const turned = await turnedTrueAt(waiter, options.atRemoval?.has(name) ?? false, startMs);
+        seen[name] = turned.ms;
+        if (turned.confirmedMs !== undefined && options.confirmedAt) options.confirmedAt[name] = turned.confirmedMs;
         if (options.causes) options.causes[name] = lookCause(waiter, interval);
         return;
       }

@@ -9,13 +9,15 @@
  * task events, inotify, ip monitor; change-waiter.ts), and polled every `intervalMs` only where
  * the target has no such source. The evidence says, per condition, what made the look that saw it
  * gone (`seenBy`), where it was polled, why (`polled`), and where it was followed, the changes
- * told during the watch with when (`told`).
+ * told during the watch with when (`told`). A condition that is exactly its things' absence (the
+ * plan's atRemoval) is timed at the removal's own stamp, and `confirmedAt` says when the look that
+ * confirmed it was.
  */
 import { WaitTimeoutError } from '../wait.ts';
 import type { Evidence } from './evidence.ts';
 import type { ChangeKey } from '../node/node-events.ts';
 import { ChangeWaiter } from './change-waiter.ts';
-import { lookCause, untilNextLook, watchFirstSeen, type FirstSeen } from './first-seen.ts';
+import { lookCause, turnedTrueAt, untilNextLook, watchFirstSeen, type FirstSeen } from './first-seen.ts';
 import { notCheckedLine, type GoneCondition, type GonePlan } from './sandbox-gone.ts';
 
 export const SHIM_GRACE_MS = 10_000;
@@ -48,10 +50,13 @@ export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, o
   const { waiters, polled } = waitersFor(plan);
   const seenBy: Record<string, string> = {};
   record['seenBy'] = seenBy;
+  // Where a condition was timed by its things' removal stamps: when the look that confirmed it was.
+  const confirmedAt: Record<string, number> = {};
+  record['confirmedAt'] = confirmedAt;
   if (Object.keys(polled).length > 0) record['polled'] = polled;
   if (plan.events) record['eventSources'] = plan.events.sources();
   try {
-    return await watchUntilGone(plan, startMs, record, { ...options, shimGraceMs: grace }, waiters, seenBy);
+    return await watchUntilGone(plan, startMs, record, { ...options, shimGraceMs: grace }, waiters, seenBy, confirmedAt);
   } finally {
     for (const waiter of Object.values(waiters)) waiter.stop();
     // Per followed condition, the changes the node told during the watch and when (ms from the delete call).
@@ -60,7 +65,15 @@ export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, o
 }
 
 /** The watch itself: every condition but the shim until gone or the deadline, then the shim within its grace. */
-async function watchUntilGone(plan: GonePlan, startMs: number, record: Evidence, options: GoneWatchOptions & { shimGraceMs: number }, waiters: Record<string, ChangeWaiter>, seenBy: Record<string, string>): Promise<FirstSeen> {
+async function watchUntilGone(
+  plan: GonePlan,
+  startMs: number,
+  record: Evidence,
+  options: GoneWatchOptions & { shimGraceMs: number },
+  waiters: Record<string, ChangeWaiter>,
+  seenBy: Record<string, string>,
+  confirmedAt: Record<string, number>,
+): Promise<FirstSeen> {
   const grace = options.shimGraceMs;
   const interval = options.intervalMs ?? 5;
   const { shimGone, ...others } = plan.conditions;
@@ -72,7 +85,9 @@ async function watchUntilGone(plan: GonePlan, startMs: number, record: Evidence,
     for (;;) {
       if (await shimGone()) {
         seenBy['shimGone'] = lookCause(waiter, interval);
-        return Date.now() - startMs;
+        const turned = await turnedTrueAt(waiter, plan.atRemoval.has('shimGone'), startMs);
+        if (turned.confirmedMs !== undefined) confirmedAt['shimGone'] = turned.confirmedMs;
+        return turned.ms;
       }
       const now = Date.now();
       if (stopped) return undefined;
@@ -91,7 +106,7 @@ async function watchUntilGone(plan: GonePlan, startMs: number, record: Evidence,
   shim.catch(() => undefined);
   let seen: FirstSeen;
   try {
-    seen = await watchFirstSeen(others as Record<string, () => Promise<boolean>>, startMs, { timeoutMs: options.timeoutMs, intervalMs: interval, waiters, causes: seenBy });
+    seen = await watchFirstSeen(others as Record<string, () => Promise<boolean>>, startMs, { timeoutMs: options.timeoutMs, intervalMs: interval, waiters, causes: seenBy, atRemoval: plan.atRemoval, confirmedAt });
     othersDoneAt = Date.now();
   } catch (error) {
     stopped = true;

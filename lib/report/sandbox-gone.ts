@@ -68,6 +68,12 @@ export interface GonePlan {
   keys: Partial<Record<GoneCondition, ChangeKey[][]>>;
   /** Per condition, the changes after which what it looks at may still lag (change-waiter.ts): looked at again shortly. */
   followUpAfter: Partial<Record<GoneCondition, (change: Change) => boolean>>;
+  /**
+   * Conditions that are exactly the absence of the things they follow (a process, a path, a link):
+   * timed at the removal's own stamp once a look confirms it (first-seen.ts turnedTrueAt). The
+   * CRI's states are not: they turn after the bundle's removal, so only a look times them.
+   */
+  atRemoval: ReadonlySet<GoneCondition>;
 }
 
 /** The ones still present among `items`; a probe with no clear answer throws (ProbeUnknownError). */
@@ -237,7 +243,8 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   // A shim's own exit (pidfd) is the change itself; anything else of it comes before the exit.
   const notAnExit = (change: Change): boolean => change.key.kind !== 'process';
   const followUpAfter: GonePlan['followUpAfter'] = { containersGone: afterTaskDelete, sandboxNotReady: afterTaskDelete, vethGone: always, shimGone: notAnExit, pauseGone: never, netnsGone: never, ipReleased: never };
-  return { before, controlFailures, notChecked, conditions, left: () => ({ ...left }), shims, keys, followUpAfter, ...(node.events ? { events: node.events } : {}) };
+  const atRemoval = new Set<GoneCondition>(['pauseGone', 'netnsGone', 'vethGone', 'ipReleased', 'shimGone']);
+  return { before, controlFailures, notChecked, conditions, left: () => ({ ...left }), shims, keys, followUpAfter, atRemoval, ...(node.events ? { events: node.events } : {}) };
 }
 
 /** "not checked: ipReleased (why); vethGone (why)" for the summary line, or '' when all were checked. */

@@ -4,16 +4,17 @@
  */
 import { expect } from 'chai';
 import { ChangeWaiter, FALLBACK_MS, TOLD_KEPT } from '../../lib/report/change-waiter.ts';
-import { ChangeFollowers, type ChangeKey, type NodeEvents } from '../../lib/node/node-events.ts';
+import { ChangeFollowers, type Change, type ChangeKey, type NodeEvents } from '../../lib/node/node-events.ts';
 
-function fakeEvents(): NodeEvents & { tell(key: ChangeKey, source: string, atMs: number): void } {
+function fakeEvents(): NodeEvents & { tell(key: ChangeKey, source: string, atMs: number): void; followersTell(change: Change): void } {
   const followers = new ChangeFollowers();
   return {
     sources: () => ({ task: { source: 'test' }, path: { source: 'test' }, link: { source: 'test' }, process: { source: 'test' } }),
     whyNot: () => undefined,
     follow: (keys, onChange) => followers.add(keys, onChange),
     close: async () => undefined,
-    tell: (key, source, atMs) => followers.emit(key, source, atMs),
+    tell: (key, source, atMs) => followers.emit({ key, source, atMs }),
+    followersTell: (change) => followers.emit(change),
   };
 }
 
@@ -35,6 +36,20 @@ describe('ChangeWaiter', function () {
     await waiter.next();
     expect(waiter.cause()).to.equal('containerd event /tasks/delete');
     expect(waiter.told(1_000)).to.deep.equal(['containerd event /tasks/exit +40 ms', 'containerd event /tasks/delete +90 ms']);
+    waiter.stop();
+  });
+
+  it('knows when every thing it follows was told gone: the last removal\'s own stamp', async function () {
+    const events = fakeEvents();
+    const pause: ChangeKey = { kind: 'process', pid: 41 };
+    const netns: ChangeKey = { kind: 'path', path: '/run/netns/cni-1' };
+    const waiter = new ChangeWaiter(events, [pause, netns, pause]);
+    events.followersTell({ key: pause, source: 'pidfd', atMs: 1_010, removed: true });
+    events.followersTell({ key: netns, source: 'inotify', atMs: 1_005 });
+    expect(waiter.goneAt(), 'the netns only changed').to.equal(undefined);
+    events.followersTell({ key: netns, source: 'inotify', atMs: 1_030, removed: true });
+    events.followersTell({ key: netns, source: 'inotify', atMs: 1_090, removed: true });
+    expect(waiter.goneAt(), 'the first removal of each, the latest of them').to.equal(1_030);
     waiter.stop();
   });
 

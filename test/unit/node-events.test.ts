@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseMonitorLinkLine } from '../../lib/node/link-monitor.ts';
@@ -22,6 +22,11 @@ const MONITOR_LINES = [
   'Deleted 5990: pcxv0@NONE: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN group default \\    link/ether d2:d6:7d:eb:3d:d5 brd ff:ff:ff:ff:ff:ff',
 ];
 
+/** Waits (bounded) until the waiter knows every thing it follows is gone. */
+async function pollGoneAt(waiter: ChangeWaiter): Promise<void> {
+  for (let i = 0; i < 20 && waiter.goneAt() === undefined; i++) await waiter.next();
+}
+
 describe('node change sources', function () {
   let dir: string;
   let events: NodeEvents;
@@ -36,9 +41,9 @@ describe('node change sources', function () {
 
   it('reads the ifindex and the delete from ip monitor lines', function () {
     expect(MONITOR_LINES.map(parseMonitorLinkLine)).to.deep.equal([
-      { ifindex: 5989, deleted: false },
-      { ifindex: 5989, deleted: true },
-      { ifindex: 5990, deleted: true },
+      { ifindex: 5989, name: 'pcxv1', deleted: false },
+      { ifindex: 5989, name: 'pcxv1', deleted: true },
+      { ifindex: 5990, name: 'pcxv0', deleted: true },
     ]);
     expect(parseMonitorLinkLine('    link/ether c2:9f:db:0e:30:7c')).to.equal(undefined);
   });
@@ -75,6 +80,40 @@ describe('node change sources', function () {
     expect(startMs + seen['ipReleased']! - unlinkedAt, 'ms from the unlink to the look that saw it').to.be.lessThan(20);
     // The first look, then the one the event called for (a 5 ms poll would have made about 30).
     expect(looks).to.equal(2);
+  });
+
+  it('times an unlink at the inotify thread\'s stamp, right even while this thread is busy, and a look confirms it after', async function () {
+    const file = path.join(dir, '10.0.0.8');
+    await writeFile(file, 'container-id');
+    const waiter = new ChangeWaiter(events, [{ kind: 'path', path: file }]);
+    const confirmedAt: Record<string, number> = {};
+    const startMs = Date.now();
+    let unlinkedAt = 0;
+    setTimeout(() => {
+      unlinkedAt = Date.now();
+      unlinkSync(file);
+      // This thread busy for 200 ms right after: a stamp taken here would be 200 ms late.
+      while (Date.now() - unlinkedAt < 200);
+    }, 100);
+    const seen = await watchFirstSeen({ ipReleased: async () => !existsSync(file) }, startMs, { timeoutMs: 5_000, waiters: { ipReleased: waiter }, atRemoval: new Set(['ipReleased']), confirmedAt });
+    waiter.stop();
+    expect(startMs + seen['ipReleased']! - unlinkedAt, 'ms from the unlink to when it is timed').to.be.within(-1, 20);
+    expect(startMs + confirmedAt['ipReleased']! - unlinkedAt, 'ms from the unlink to the look that confirmed it').to.be.at.least(200);
+  });
+
+  it('tells a created entry as a change and a removed one as gone', async function () {
+    const file = path.join(dir, 'made-then-removed');
+    const waiter = new ChangeWaiter(events, [{ kind: 'path', path: file }]);
+    await writeFile(file, '');
+    await waiter.next();
+    expect(waiter.cause()).to.equal('inotify');
+    expect(waiter.goneAt(), 'not gone after its creation').to.equal(undefined);
+    const unlinkedAt = Date.now();
+    await unlink(file);
+    // The creation's follow-up looks come first; the removal is among the changes told within them.
+    await pollGoneAt(waiter);
+    expect(waiter.goneAt()! - unlinkedAt).to.be.within(-1, 50);
+    waiter.stop();
   });
 
   it('looks again shortly after a change that did not show yet, then falls back to a slow poll', async function () {
