@@ -34,6 +34,8 @@ export class ChangeWaiter {
   private readonly followUpAfter: (change: Change) => boolean;
   /** How many distinct things are followed, and per thing the stamp of the first change that said it is gone. */
   private readonly followed: number;
+  /** Whether every followed thing's source can say it is gone (a task's events only call for a look). */
+  private readonly canTellGone: boolean;
   private readonly removedAt = new Map<string, number>();
   /** Called once every followed thing was told gone, while untilGoneTold() waits. */
   private allGone: (() => void) | undefined;
@@ -41,6 +43,7 @@ export class ChangeWaiter {
   constructor(events: NodeEvents, keys: ChangeKey[], followUpAfter: (change: Change) => boolean = () => true) {
     this.followUpAfter = followUpAfter;
     this.followed = new Set(keys.map(changeKeyId)).size;
+    this.canTellGone = keys.every((key) => key.kind !== 'task');
     this.stopFollowing = events.follow(keys, (change) => {
       if (change.removed && !this.removedAt.has(changeKeyId(change.key))) {
         this.removedAt.set(changeKeyId(change.key), change.atMs);
@@ -84,10 +87,10 @@ export class ChangeWaiter {
   /**
    * Waits until every followed thing was told gone, or `ms` passed: a look can see a thing gone
    * before its source's word of it is read here (its line still in the pipe while this thread was
-   * busy), and the stamp in that word is the better time.
+   * busy), and the stamp in that word is the better time. At once where no word of it can come.
    */
   async untilGoneTold(ms: number): Promise<void> {
-    if (this.goneAt() !== undefined) return;
+    if (!this.canTellGone || this.goneAt() !== undefined) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.allGone = () => {
