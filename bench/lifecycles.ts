@@ -90,7 +90,8 @@ export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
   const vethIndex = Number(iflink.stdout.trim());
   if (iflink.exitCode !== 0 || !Number.isInteger(vethIndex)) throw new Error(`eth0 iflink in ${first}: exit ${iflink.exitCode} ${iflink.stdout}${iflink.stderr}`);
   // The suites' conditions and their positive controls, built by the same code.
-  const plan = await planSandboxGone(ctx.target, [{ sandboxId: pod.sandboxId, pausePid, containerPids, ...(netnsPath ? { netnsPath } : {}), ip, vethIndex }]);
+  const containerIds = pod.containers.map((c) => c.id);
+  const plan = await planSandboxGone(ctx.target, [{ sandboxId: pod.sandboxId, pausePid, containerPids, containerIds, ...(netnsPath ? { netnsPath } : {}), ip, vethIndex }]);
   if (plan.controlFailures.length > 0) throw new Error(`pod ${pod.name}: positive controls before the delete failed: ${plan.controlFailures.join('; ')}`);
   // Every event the bench times must be watched, or its lag would be missing, not measured.
   const unwatched = LAG_EVENTS.filter((name) => plan.conditions[name] === undefined);
@@ -117,7 +118,7 @@ export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
     teardownAt: Math.max(...Object.values(seenAt)),
     seenAt,
     sandboxId: pod.sandboxId,
-    containerIds: pod.containers.map((c) => c.id),
+    containerIds,
     ip,
     netnsPath,
     vethIndex,

@@ -76,6 +76,17 @@ export interface NodeView {
    * container exited or the sandbox NOTREADY, so its removal tells when to look at those.
    */
   taskBundlePath?(id: string): string;
+  /**
+   * The CRI's status file of a container (cri-status-file.ts), where known: rewritten when the CRI
+   * records the container's exit, so its change tells when to ask the CRI.
+   */
+  criStatusPath?(containerId: string): string;
+  /**
+   * Whether that file, read on the node, still says the container runs (true), says it finished
+   * or never started (false), or says neither (undefined). Where it says true, the CRI's answer
+   * can only be "running", and asking it is skipped; the CRI's answer alone says "exited".
+   */
+  runningPerCriStatusFile?(containerId: string): Promise<boolean | undefined>;
   sandbox(sandboxId: string): Promise<SandboxFacts>;
   containers(sandboxId: string): Promise<ContainerFacts[]>;
   container(containerId: string): Promise<ContainerFacts>;

@@ -16,6 +16,7 @@ import { parseShimsFromPs, PS_SHIMS_ARGV, type RuntimeShim } from './runtime-shi
 import { posix } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { localLinkByIndex, localShims } from './local-proc.ts';
+import { criContainerStatusPath, localContainerRunningPerStatusFile } from './cri-status-file.ts';
 
 const NAMESPACE_KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;
 
@@ -26,6 +27,8 @@ export interface ShellNodeViewOptions {
   events?: NodeEvents;
   /** containerd's task directory of the CRI's namespace (<state>/io.containerd.runtime.v2.task/k8s.io), where known. */
   taskStateDir?: string;
+  /** The CRI plugin's root directory (<root>/io.containerd.grpc.v1.cri), where known. */
+  criRootDir?: string;
 }
 
 export class ShellNodeView implements NodeView {
@@ -35,6 +38,8 @@ export class ShellNodeView implements NodeView {
 
   readonly events?: NodeEvents;
   readonly taskBundlePath?: (id: string) => string;
+  readonly criStatusPath?: (containerId: string) => string;
+  readonly runningPerCriStatusFile?: (containerId: string) => Promise<boolean | undefined>;
 
   /** Present only when the inspector can read image configs. */
   readonly image?: (reference: string) => Promise<ImageFacts | undefined>;
@@ -46,6 +51,10 @@ export class ShellNodeView implements NodeView {
     if (options.events) this.events = options.events;
     const taskStateDir = options.taskStateDir;
     if (taskStateDir) this.taskBundlePath = (id) => posix.join(taskStateDir, id);
+    const criRootDir = options.criRootDir;
+    if (criRootDir) this.criStatusPath = (id) => criContainerStatusPath(criRootDir, id);
+    // Read without a process where the node is this machine; through a shell it would cost what the CRI call saves.
+    if (criRootDir && shell instanceof LocalShell) this.runningPerCriStatusFile = (id) => localContainerRunningPerStatusFile(criRootDir, id);
     if (inspector.image) this.image = (reference) => inspector.image!(reference);
   }
 

@@ -181,12 +181,19 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
     return left[name].length === 0;
   };
   const ids = sandboxes.map((s) => s.sandboxId);
+  // Each container's task has the container's id (known here where the node has change sources).
+  const containerTaskIds = taskIds.filter((id) => !ids.includes(id));
   const conditions: GonePlan['conditions'] = {
     pauseGone: watch('pauseGone', () => stillPresent(pausePids, (pid) => `pause ${pid}`, processPresence)),
     containersGone: watch('containersGone', async () => {
       const running = await stillPresent(containerPids, (pid) => `container process ${pid}`, processPresence);
       // A process still there already says "not gone": the runtime is asked only once they all are.
       if (running.length > 0) return running;
+      // Nor while the CRI's own record says a container runs: its answer could only be "running".
+      if (node.runningPerCriStatusFile) {
+        for (const id of containerTaskIds) if ((await node.runningPerCriStatusFile(id)) === true) running.push(`container ${id.slice(0, 13)} running (the CRI has not recorded its exit)`);
+        if (running.length > 0) return running;
+      }
       // The runtime's word too: a container it still calls running is not gone, whatever its pid.
       for (const id of ids) for (const c of await node.containerStates(id)) if (c.state === 'running') running.push(`container ${c.name} ${c.id.slice(0, 13)} running`);
       return running;
@@ -216,16 +223,18 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   const tasks = taskIds.map((id): ChangeKey => ({ kind: 'task', id }));
   const sandboxTasks = ids.map((id): ChangeKey => ({ kind: 'task', id }));
   const processes = (pids: number[]): ChangeKey[] => pids.map((pid) => ({ kind: 'process', pid }));
+  const criStatusFiles = (containerIds: string[]): ChangeKey[] => (node.criStatusPath ? containerIds.map((id) => ({ kind: 'path', path: node.criStatusPath!(id) })) : []);
   const bundles = (taskIdsOf: string[]): ChangeKey[] => (node.taskBundlePath ? taskIdsOf.map((id) => ({ kind: 'path', path: node.taskBundlePath!(id) })) : []);
   // Each set alone tells the condition's change; one set is followed, not all, since every change
   // followed is a look (a CRI call for some): the kernel's (pidfd, inotify) where the node has
   // them, containerd's task events where it has only those. The CRI flips a container to exited
   // (a sandbox to NOTREADY) right after containerd removes the task's bundle directory.
-  const containerTaskIds = taskIds.filter((id) => !ids.includes(id));
   const sockets = shims.flatMap((shim): ChangeKey[] => (shim.socket ? [{ kind: 'path', path: shim.socket }] : []));
   const keys: GonePlan['keys'] = {
     pauseGone: [processes(pausePids), sandboxTasks],
-    containersGone: [[...processes(containerPids), ...(node.taskBundlePath ? bundles(containerTaskIds) : tasks)], tasks],
+    // The CRI's status file is rewritten when it records the exit: the moment to ask it. Else the
+    // task's bundle, whose removal comes right before; else containerd's task events.
+    containersGone: [[...processes(containerPids), ...(node.criStatusPath ? criStatusFiles(containerTaskIds) : node.taskBundlePath ? bundles(containerTaskIds) : tasks)], tasks],
     sandboxNotReady: [bundles(ids), sandboxTasks],
     netnsGone: [netnsPaths.map((path): ChangeKey => ({ kind: 'path', path }))],
     vethGone: [vethIndexes.map((ifindex): ChangeKey => ({ kind: 'link', ifindex }))],
@@ -236,8 +245,9 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   // containerd publishes /tasks/delete, then marks the container exited (and a sandbox NOTREADY) in
   // the CRI; /tasks/exit comes once the process is reaped, an unlink once the entry is gone. A shim
   // removes its socket before it exits, and a link's sysfs and netlink views are not one step.
-  const bundlePaths = new Set(bundles(taskIds).map((key) => changeKeyId(key)));
-  const afterTaskDelete = (change: Change): boolean => change.topic === '/tasks/delete' || bundlePaths.has(changeKeyId(change.key));
+  // The CRI writes its status file, then updates what it answers: a look right after may come first.
+  const pathsBeforeCriState = new Set([...bundles(taskIds), ...criStatusFiles(containerTaskIds)].map((key) => changeKeyId(key)));
+  const afterTaskDelete = (change: Change): boolean => change.topic === '/tasks/delete' || pathsBeforeCriState.has(changeKeyId(change.key));
   const always = (): boolean => true;
   const never = (): boolean => false;
   // A shim's own exit (pidfd) is the change itself; anything else of it comes before the exit.

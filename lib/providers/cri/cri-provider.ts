@@ -10,6 +10,7 @@ import os from 'node:os';
 import { CriClient, socketPath } from '../../cri/client.ts';
 import { EnvironmentError, UsageError } from '../../errors.ts';
 import { containerdTaskDirFromStatusInfo, ipamStoresFromStatusInfo } from '../../node/cni-info.ts';
+import { criRootDirFromStatusInfo } from '../../node/cri-status-file.ts';
 import { CriInspector } from '../../node/cri-inspector.ts';
 import { shimsThrough } from '../../node/runtime-shims.ts';
 import { leakedShims } from '../../report/shim-leaks.ts';
@@ -104,6 +105,7 @@ export const criProvider = defineProvider({
     const appImage = context.common.appImage ?? DEFAULT_CRI_APP_IMAGE;
     const ipam = ipamStoresFromStatusInfo(status.info);
     const taskStateDir = containerdTaskDirFromStatusInfo(status.info);
+    const criRootDir = criRootDirFromStatusInfo(status.info);
     // The driver removes each pod's log directory. The log root, and the cgroup containerd makes
     // for pods without a cgroup parent (/k8s.io: on a kubelet's node nothing else uses it), go
     // only if this run made them and nothing else is in them.
@@ -152,7 +154,7 @@ export const criProvider = defineProvider({
       pods,
       // Restarting someone else's runtime service is not the harness's to do unasked.
       controls: {},
-      node: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: ipam.dirs, events, ...(taskStateDir ? { taskStateDir } : {}) }),
+      node: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: ipam.dirs, events, ...(taskStateDir ? { taskStateDir } : {}), ...(criRootDir ? { criRootDir } : {}) }),
     };
     return {
       targets: [target],
