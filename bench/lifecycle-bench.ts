@@ -40,7 +40,7 @@ import { loadPodManifest } from '../lib/pods/manifest.ts';
 import { cleanStaleRuns } from '../lib/providers/local/local-provider.ts';
 import { startEmbeddedNode } from '../lib/runtime/embedded-node.ts';
 import { newRunId } from '../lib/runtime/run-dir.ts';
-import { runLayout } from '../lib/runtime/run-layout.ts';
+import { runLayout, type RunLayout } from '../lib/runtime/run-layout.ts';
 import { validateSubnet } from '../lib/runtime/subnet.ts';
 import { ensurePackages, LOCAL_NODE_REQUIREMENTS } from '../lib/runtime/system-deps.ts';
 import { startCpuHog } from './cpu-hog.ts';
@@ -100,22 +100,14 @@ function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
   return { pods: Number(pods), levels, hogLevels, conformance: conformance === '1', subnet: env['BENCH_SUBNET'] ?? '10.214.0.0/24', reportDir: env['BENCH_REPORT_DIR'] ?? path.join(ROOT, 'reports') };
 }
 
-/**
- * The node view the harness lifecycles watch through: as the local provider builds it.
- *
- * >>> NODE EVENTS GO HERE. Once lib/node/local-node-events.ts and ShellNodeViewOptions.events
- * exist on this branch, the watch should look again on the node's changes instead of every 5 ms,
- * as the suites' will. The change is: import startLocalNodeEvents, then before the return
- *   const events = await startLocalNodeEvents({ containerdSocket: socket, containerdNamespace: 'k8s.io' });
- *   undo.push('close the harness node events', () => events.close());
- * and pass `events` in the options below (and say `events.sources()` in `events` of the result).
- */
-async function harnessNodeView(client: CriClient, ipamDir: string, socket: string, taskDir: string, undo: UndoStack): Promise<{ view: ShellNodeView; events: string }> {
+/** The node view the harness lifecycles watch through: as the local provider builds it (lib/providers/local). */
+async function harnessNodeView(client: CriClient, layout: RunLayout, undo: UndoStack): Promise<{ view: ShellNodeView; events: string }> {
   // As the local provider builds its node: the change sources, closed through the undo.
-  const events = await startLocalNodeEvents({ containerdSocket: socket, containerdNamespace: 'k8s.io' });
+  const events = await startLocalNodeEvents({ containerdSocket: layout.socket, containerdNamespace: 'k8s.io' });
   undo.push('stop the change sources (event stream, inotify, ip monitor, pidfd)', () => events.close());
   const described = Object.entries(events.sources()).map(([kind, state]) => `${kind}: ${'source' in state ? state.source : `none (${state.none})`}`).join('; ');
-  return { view: new ShellNodeView(new CriInspector(client), new LocalShell(), { ipamDirs: [ipamDir], events, taskStateDir: taskDir }), events: described };
+  const options = { ipamDirs: [path.join(layout.cniIpamDir, layout.networkName)], events, taskStateDir: layout.taskDir, criRootDir: layout.criRootDir };
+  return { view: new ShellNodeView(new CriInspector(client), new LocalShell(), options), events: described };
 }
 
 /** The quiet conformance run: what `npm run conformance` runs, timed as a child of the bench. */
@@ -262,8 +254,8 @@ async function main(): Promise<number> {
       imageFor: () => node.appImage,
       undo,
     });
-    const taskDir = path.join(layout.state, 'io.containerd.runtime.v2.task', 'k8s.io');
-    const nodeView = await harnessNodeView(harnessClient, ipamDir, layout.socket, taskDir, undo);
+    const taskDir = layout.taskDir;
+    const nodeView = await harnessNodeView(harnessClient, layout, undo);
     harnessEvents = nodeView.events;
     // What the local provider's target says of this node (lib/providers/local): no kubelet, CRI-level attempts, IPAM and links visible.
     const target = { node: nodeView.view, capabilities: { kubelet: false, containerAttempts: true, ipamVisible: true, linksVisible: true }, runtimeName: version.runtimeName };

@@ -26,6 +26,10 @@ export interface RunLayout {
   logFile: string;
   /** Where netns_mounts_under_state_dir puts the pods' network namespaces. */
   netnsDir: string;
+  /** The CRI plugin's root (its containers' status files are below it). */
+  criRootDir: string;
+  /** containerd's task bundles of the CRI's namespace. */
+  taskDir: string;
   /** CNI network name, bridge name and cgroup parent: unique per run, short enough for IFNAMSIZ. */
   networkName: string;
   bridgeName: string;
@@ -51,6 +55,8 @@ export function runLayout(runId: string, base = RUNS_BASE): RunLayout {
     configFile: path.join(dir, 'config.toml'),
     logFile: path.join(dir, 'containerd.log'),
     netnsDir: path.join(state, 'io.containerd.grpc.v1.cri', 'netns'),
+    criRootDir: path.join(dir, 'root', 'io.containerd.grpc.v1.cri'),
+    taskDir: path.join(state, 'io.containerd.runtime.v2.task', 'k8s.io'),
     networkName: `pc-${runId}`,
     // IFNAMSIZ is 16 including the NUL: "pc" + 8 hex chars fits with room.
     bridgeName: `pc${runId.slice(0, 8)}`,

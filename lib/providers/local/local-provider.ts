@@ -182,7 +182,7 @@ export const localProvider = defineProvider({
             }
           : {}),
       },
-      node: new ShellNodeView(new CriInspector(node.client), new LocalShell(), { ipamDirs: [path.join(layout.cniIpamDir, layout.networkName)], events, taskStateDir: path.join(layout.state, 'io.containerd.runtime.v2.task', 'k8s.io'), criRootDir: path.join(layout.root, 'io.containerd.grpc.v1.cri') }),
+      node: new ShellNodeView(new CriInspector(node.client), new LocalShell(), { ipamDirs: [path.join(layout.cniIpamDir, layout.networkName)], events, taskStateDir: layout.taskDir, criRootDir: layout.criRootDir }),
     };
     await describeRuntime(target.info, node.client, node.runtime());
     startedUp = true;
