@@ -15,8 +15,14 @@ import { changeKeyId, type Change, type ChangeKey, type NodeEvents } from '../no
 
 /** Looks after a change, in ms after the previous look: about 130 ms in all, then back to waiting. */
 export const FOLLOW_UP_MS = [1, 2, 4, 8, 16, 32, 64];
-/** A look this long after the last one even with no change told: a lost event costs at most this. */
+/**
+ * A look this long after the last one even with no change told, doubling while none is (up to
+ * FALLBACK_MAX_MS) and back to this at the next change: a lost event costs at most that, and a
+ * teardown queued behind 15 others (seconds at 16 pods) is not looked at every 250 ms, a CRI
+ * call each for the CRI's states, for the whole wait.
+ */
 export const FALLBACK_MS = 250;
+export const FALLBACK_MAX_MS = 2_000;
 /** How many of the changes told a waiter keeps for the evidence (the first ones). */
 export const TOLD_KEPT = 10;
 
@@ -25,6 +31,8 @@ export class ChangeWaiter {
   private wake: ((change: Change | undefined) => void) | undefined;
   private readonly stopFollowing: () => void;
   private followUps = FOLLOW_UP_MS.length;
+  /** The next fallback's wait: FALLBACK_MS after a change, doubling while none comes. */
+  private fallbackMs = FALLBACK_MS;
   /** What the last wait ended on, for the evidence of the look that came after it. */
   private last = 'first look';
   /** The first changes told (source, when received), whether or not a look was waiting for them. */
@@ -103,16 +111,22 @@ export class ChangeWaiter {
 
   /** Waits until the next look is due. */
   async next(): Promise<void> {
-    const change = this.pending ?? (await this.waitFor(this.followUps < FOLLOW_UP_MS.length ? FOLLOW_UP_MS[this.followUps]! : FALLBACK_MS));
+    const fallback = this.followUps >= FOLLOW_UP_MS.length;
+    const waitMs = fallback ? this.fallbackMs : FOLLOW_UP_MS[this.followUps]!;
+    const change = this.pending ?? (await this.waitFor(waitMs));
     this.pending = undefined;
     if (change) {
       this.followUps = this.followUpAfter(change) ? 0 : FOLLOW_UP_MS.length;
+      this.fallbackMs = FALLBACK_MS;
       this.last = `${change.source}`;
-    } else if (this.followUps < FOLLOW_UP_MS.length) {
+    } else if (!fallback) {
       const base = this.last.replace(/ \(follow-up.*\)$/, '');
       this.followUps++;
       this.last = `${base} (follow-up look ${this.followUps})`;
-    } else this.last = `poll (fallback, every ${FALLBACK_MS} ms without a change)`;
+    } else {
+      this.last = `poll (fallback, ${waitMs} ms without a change)`;
+      this.fallbackMs = Math.min(this.fallbackMs * 2, FALLBACK_MAX_MS);
+    }
   }
 
   private waitFor(ms: number): Promise<Change | undefined> {

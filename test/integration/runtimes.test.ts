@@ -130,8 +130,10 @@ describe('the embedded suites on each containerd, with the verdict each earns', 
           expect(cause.startsWith('poll (fallback') && toldNear, `what made the look that saw ${name}: ${cause}; told: ${JSON.stringify(gone?.told?.[name])}`).to.equal(true);
         };
         seenThrough('pauseGone', /^pidfd/);
-        // The CRI's states flip after containerd removes the task's bundle directory (inotify) or publishes /tasks/delete.
-        for (const name of ['containersGone', 'sandboxNotReady']) seenThrough(name, /^(inotify|containerd event \/tasks\/delete)/);
+        // The CRI's states: a container's when the CRI rewrites its status file (inotify); the sandbox's
+        // after containerd removes its bundle (inotify) or as its network is torn down (inotify, ip monitor).
+        seenThrough('containersGone', /^(inotify|containerd event \/tasks\/delete)/);
+        seenThrough('sandboxNotReady', /^(inotify|ip monitor|containerd event \/tasks\/delete)/);
         for (const name of ['netnsGone', 'ipReleased']) seenThrough(name, /^inotify/);
         seenThrough('vethGone', /^ip monitor/);
         // Timed at the removal's own stamp (pidfd helper, inotify thread), a look confirming it no

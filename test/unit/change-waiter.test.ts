@@ -53,6 +53,27 @@ describe('ChangeWaiter', function () {
     waiter.stop();
   });
 
+  it('waits twice as long for each fallback while nothing is told, and the first wait again after a change', async function () {
+    this.timeout(FALLBACK_MS * 20);
+    const events = fakeEvents();
+    const veth: ChangeKey = { kind: 'link', ifindex: 6 };
+    const waiter = new ChangeWaiter(events, [veth], () => false);
+    const waited = async (): Promise<number> => {
+      const t0 = Date.now();
+      await waiter.next();
+      return Date.now() - t0;
+    };
+    // 1 ms of slack each: a Node timer may fire 1 ms early against Date.now.
+    expect(await waited()).to.be.within(FALLBACK_MS - 1, FALLBACK_MS * 2 - 1);
+    expect(await waited()).to.be.at.least(FALLBACK_MS * 2 - 1);
+    expect(waiter.cause()).to.equal(`poll (fallback, ${FALLBACK_MS * 2} ms without a change)`);
+    setTimeout(() => events.tell(veth, 'ip monitor', Date.now()), 20);
+    expect(await waited()).to.be.below(FALLBACK_MS);
+    expect(waiter.cause()).to.equal('ip monitor');
+    expect(await waited()).to.be.within(FALLBACK_MS - 1, FALLBACK_MS * 2 - 1);
+    waiter.stop();
+  });
+
   it('looks again after the fallback when nothing is told, and keeps only the first changes told', async function () {
     this.timeout(FALLBACK_MS * 20);
     const events = fakeEvents();
@@ -61,7 +82,7 @@ describe('ChangeWaiter', function () {
     const t0 = Date.now();
     // No change told yet, so no follow-ups: the wait ends at the fallback.
     await waiter.next();
-    expect(waiter.cause()).to.equal(`poll (fallback, every ${FALLBACK_MS} ms without a change)`);
+    expect(waiter.cause()).to.equal(`poll (fallback, ${FALLBACK_MS} ms without a change)`);
     // Node fires a timer against its loop's cached clock, which can be up to 1 ms behind
     // Date.now() when the timer is set: a 250 ms timer is measured as 249 ms (seen in CI).
     expect(Date.now() - t0).to.be.at.least(FALLBACK_MS - 1);

@@ -131,6 +131,6 @@ describe('node change sources', function () {
     const afterChange = looksAt.filter((at) => at >= 50 && at < 50 + FOLLOW_UP_MS.reduce((a, b) => a + b, 0) + 40);
     expect(afterChange.length, `looks soon after the change (all looks at ${looksAt.join(', ')} ms)`).to.be.at.least(FOLLOW_UP_MS.length);
     expect(looksAt.length, 'looks in all').to.be.at.most(FOLLOW_UP_MS.length + 5);
-    expect(causes['later']).to.equal(`poll (fallback, every ${FALLBACK_MS} ms without a change)`);
+    expect(causes['later']).to.equal(`poll (fallback, ${FALLBACK_MS} ms without a change)`);
   });
 });
