@@ -4,8 +4,9 @@
  * - a process exit: containerd's own /tasks/exit event (`ctr events`), whose exited_at the shim
  *   stamps when it reaps the process (pause gone; sandbox not ready too: containerd marks the
  *   sandbox NOTREADY when it handles that same exit, so that lag includes containerd's own
- *   handling), and /tasks/delete, after which the CRI reports the container exited (containers
- *   gone, as the runtime sees it);
+ *   handling), and /tasks/delete;
+ * - a container's exit as the CRI records it: its status file rewritten with FinishedAt (inotify
+ *   in the worker thread), from which on the CRI answers "exited" (containers gone, as the CRI sees it);
  * - the netns bind mount and the IPAM file of the pod IP removed: inotify in a worker thread
  *   (bench/unlink-watch-worker.ts), stamped on the worker's own idle event loop;
  * - the pod's host-side veth deleted: rtnetlink through our own `ip -ts -o monitor link`
@@ -17,11 +18,12 @@ import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { UndoStack } from '../lib/cleanup/undo-stack.ts';
 import { startGuarded, type GuardedChild } from './guarded-child.ts';
 import { parseMonitorLinkLine } from '../lib/node/link-monitor.ts';
-import type { UnlinkEvent, WatchingMessage } from './unlink-watch-worker.ts';
+import type { ExitRecordedEvent, UnlinkEvent, WatchingMessage } from './unlink-watch-worker.ts';
 
 /** `ctr events` line: "<date> <time> <offset> <zone> <namespace> <topic> <json>". */
 const EVENT_LINE = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) ([+-]\d\d)(\d\d) \S+ \S+ (\/tasks\/(?:exit|delete)) (\{.*\})\s*$/;
@@ -30,6 +32,8 @@ export class GroundTruth {
   private readonly exits = new Map<string, number>();
   private readonly deletes = new Map<string, number>();
   private readonly unlinks = new Map<string, number[]>();
+  /** container id -> when the CRI wrote its exit into the container's status file. */
+  private readonly exitRecords = new Map<string, number>();
   /** ifindex -> when `ip monitor` saw it deleted (ifindexes are not reused soon, but may be). */
   private readonly linkDeletes = new Map<number, number[]>();
   /** Deleted links by name, for the monitor's positive control. */
@@ -44,8 +48,12 @@ export class GroundTruth {
   async start(socket: string, dirs: string[], undo: UndoStack): Promise<void> {
     undo.push('ground-truth watchers (ctr events, inotify worker, ip monitor)', () => this.stop());
     this.worker = new Worker(new URL('./unlink-watch-worker.ts', import.meta.url), { workerData: { dirs } });
-    this.worker.on('message', (message: UnlinkEvent | WatchingMessage) => {
+    this.worker.on('message', (message: UnlinkEvent | WatchingMessage | ExitRecordedEvent) => {
       if ('watching' in message) return;
+      if ('exitRecorded' in message) {
+        this.exitRecords.set(message.exitRecorded, message.atMs);
+        return;
+      }
       const key = `${message.dir}\0${message.name}`;
       this.unlinks.set(key, [...(this.unlinks.get(key) ?? []), message.atMs]);
     });
@@ -100,6 +108,16 @@ export class GroundTruth {
       if (ended) throw new Error(`ip monitor ended (${ended}${this.monitor?.stderr() ? `: ${this.monitor.stderr()}` : ''}) before it saw a link deleted`);
     }
     throw new Error('ip -ts -o monitor link printed no line this bench reads for 5 veth pairs made and deleted (parseMonitorLinkLine)');
+  }
+
+  /** Follows each container's CRI status file from now on (exitRecordedAt), in the worker. */
+  followCriStatus(criRootDir: string, containerIds: string[]): void {
+    for (const id of containerIds) this.worker?.postMessage({ criStatusDir: path.join(criRootDir, 'containers', id) });
+  }
+
+  /** When the CRI recorded the container's exit (its status file rewritten with FinishedAt): from then on it answers "exited". */
+  exitRecordedAt(containerId: string): number | undefined {
+    return this.exitRecords.get(containerId);
   }
 
   /** When the runtime reaped the container's (or sandbox's) main process (the shim's exited_at). */
