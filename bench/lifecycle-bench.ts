@@ -161,6 +161,8 @@ interface Lag {
   sandboxNotReadyVsTaskDelete: Stats;
   /** containersGone against the last task bundle's removal: the CRI's own handling of the exits included. */
   containersGoneVsTaskBundles: Stats;
+  /** Per event timed by its source's stamp: the look that confirmed it, ms after the stamp. */
+  confirmedAfterStamp: Partial<Record<LagEvent, Stats>>;
   /** When the shim was seen gone, ms after the delete call (no ground truth: not a lag). */
   shimGoneAfterDelete: Stats;
   /** Per event, how many pods each event source woke the look that saw it gone, where the watch records it. */
@@ -446,6 +448,8 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
   const complete: number[] = [];
   const notReadyVsDelete: number[] = [];
   const containersVsBundles: number[] = [];
+  /** Per event timed by a source's stamp: how long after the stamp the look that confirmed it came. */
+  const confirmLags = Object.fromEntries(LAG_EVENTS.map((e) => [e, [] as number[]])) as Record<LagEvent, number[]>;
   const shim: number[] = [];
   const seenBy: Record<string, Record<string, number>> = {};
   for (const sample of samples) {
@@ -475,6 +479,11 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
       }
     }
     if (whole) complete.push(sample.teardownAt - Math.max(...LAG_EVENTS.map((e) => real[e]!)));
+    for (const event of LAG_EVENTS) {
+      const confirmed = sample.confirmedAt?.[event];
+      const seen = sample.seenAt?.[event];
+      if (confirmed !== undefined && seen !== undefined) confirmLags[event].push(confirmed - seen);
+    }
     const bundlesGone = latest(sample.containerIds.map((id) => truth.unlinkedAfter(taskDir, id, sample.deleteCalledAt)));
     if (bundlesGone !== undefined && sample.seenAt?.['containersGone'] !== undefined) containersVsBundles.push(sample.seenAt['containersGone'] - bundlesGone);
     const sandboxDeleted = truth.deletedAt(sample.sandboxId);
@@ -492,6 +501,7 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
     complete: stats(complete),
     sandboxNotReadyVsTaskDelete: stats(notReadyVsDelete),
     containersGoneVsTaskBundles: stats(containersVsBundles),
+    confirmedAfterStamp: Object.fromEntries(LAG_EVENTS.filter((e) => confirmLags[e].length > 0).map((e) => [e, stats(confirmLags[e])])),
     shimGoneAfterDelete: stats(shim),
     ...(Object.keys(seenBy).length > 0 ? { seenBy } : {}),
   };
@@ -523,6 +533,8 @@ function printLevel(result: LevelResult): void {
   }
   say(`    worst p95: ${round(lag.worstP95)} ms (${lag.worstEvent}); complete ${round(lag.complete.median)}/${round(lag.complete.p95)} ms`);
   say(`    not judged: containersGone against the last task bundle's removal (the CRI's handling of the exits in) ${round(lag.containersGoneVsTaskBundles.median)}/${round(lag.containersGoneVsTaskBundles.p95)} ms; sandboxNotReady against the sandbox's /tasks/delete (containerd's handling left out) ${round(lag.sandboxNotReadyVsTaskDelete.median)}/${round(lag.sandboxNotReadyVsTaskDelete.p95)} ms; shimGone seen ${round(lag.shimGoneAfterDelete.median)}/${round(lag.shimGoneAfterDelete.p95)} ms after the delete call (no ground truth)`);
+  const confirmed = Object.entries(lag.confirmedAfterStamp).map(([event, s]) => `${event} ${round(s.median)}/${round(s.p95)}`);
+  if (confirmed.length > 0) say(`    timed by their source's stamp, the look that confirmed it came after it (ms, median/p95): ${confirmed.join(', ')}`);
 }
 
 type Verdict = 'met' | 'MISSED' | 'not measured';

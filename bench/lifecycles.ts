@@ -57,6 +57,8 @@ export interface Sample {
    * look that saw each condition gone. Kept as the watch wrote it; nothing here depends on it.
    */
   sources?: Record<string, string>;
+  /** Harness only (evidence gone.confirmedAt): for conditions timed by a source's stamp, when the look that confirmed it was (ms since the epoch). */
+  confirmedAt?: Record<string, number>;
 }
 
 /** The teardown events the bench times against ground truth: all of them but the shim. */
@@ -110,6 +112,7 @@ export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
   const seen = await watching;
   const seenAt = Object.fromEntries(Object.entries(seen).map(([name, ms]) => [name, deleteCalledAt + ms]));
   const sources = sourcesOf(ev);
+  const confirmedAt = confirmedAtOf(ev, deleteCalledAt);
   return {
     startAt,
     sandboxAt,
@@ -126,7 +129,18 @@ export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
     netnsPath,
     vethIndex,
     ...(sources ? { sources } : {}),
+    ...(confirmedAt ? { confirmedAt } : {}),
   };
+}
+
+/** ev.gone.confirmedAt (ms from the delete call), as ms since the epoch. */
+function confirmedAtOf(ev: Evidence, deleteCalledAt: number): Record<string, number> | undefined {
+  const gone = ev['gone'];
+  if (typeof gone !== 'object' || gone === null || Array.isArray(gone)) return undefined;
+  const confirmed = gone['confirmedAt'];
+  if (typeof confirmed !== 'object' || confirmed === null || Array.isArray(confirmed)) return undefined;
+  const entries = Object.entries(confirmed).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
+  return entries.length > 0 ? Object.fromEntries(entries.map(([name, ms]) => [name, deleteCalledAt + ms])) : undefined;
 }
 
 /**

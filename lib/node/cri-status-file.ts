@@ -36,6 +36,16 @@ export function runningPerStatusFile(text: string): boolean | undefined {
   }
 }
 
+/** true when the file says the container ran and finished: the CRI recorded its exit. */
+export function exitRecordedPerStatusFile(text: string): boolean {
+  try {
+    const status = JSON.parse(text) as { StartedAt?: unknown; FinishedAt?: unknown };
+    return typeof status.StartedAt === 'number' && status.StartedAt > 0 && typeof status.FinishedAt === 'number' && status.FinishedAt > 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The file of a container on this machine, read: as runningPerStatusFile, undefined when it is not
  * there (removed, or another layout). Read at once, not through libuv's 4 pool threads, which at 16

@@ -7,12 +7,13 @@
  * longer. inotify says "rename" for a creation and a removal alike; the entry's absence right
  * after the event tells which.
  */
-import { existsSync, readlinkSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, watch, type FSWatcher } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../errors.ts';
 import type { DirWatchThreadData, FromDirWatchThread, ToDirWatchThread, WatchReply } from './dir-watchers.ts';
+import { exitRecordedPerStatusFile } from './cri-status-file.ts';
 
 const port = parentPort!;
 const { answered, replies } = workerData as DirWatchThreadData;
@@ -34,16 +35,28 @@ try {
   priority = `nice 0 (renice refused: ${messageOf(error)})`;
 }
 
+/** Whether a container's CRI status file says it ran and finished (a file caught mid-rewrite says nothing). */
+function exitRecordedIn(file: string): boolean {
+  try {
+    return exitRecordedPerStatusFile(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 const watchers = new Map<string, FSWatcher>();
 port.on('message', (message: ToDirWatchThread) => {
-  const { dir, seq } = message;
+  const { dir, seq, criStatus } = message;
   if (watchers.has(dir)) return answer(seq, {});
   try {
     const watcher = watch(dir, (_type, name) => {
       if (!name) return;
       const atMs = now();
       const fullPath = path.join(dir, name.toString());
-      post({ kind: 'change', path: fullPath, atMs, removed: !existsSync(fullPath) });
+      const removed = !existsSync(fullPath);
+      // A CRI status file rewritten with the exit: read here, at once, as the stamp is taken.
+      const exitRecorded = criStatus === true && name.toString() === 'status' && !removed && exitRecordedIn(fullPath);
+      post({ kind: 'change', path: fullPath, atMs, gone: removed || exitRecorded });
     });
     watcher.on('error', (error) => {
       // The directory itself went (a run's netns directory at its end): its entries are polled from now on.

@@ -19,17 +19,18 @@ export interface DirWatchThreadData {
   answered: Int32Array;
   replies: MessagePort;
 }
-export type ToDirWatchThread = { dir: string; seq: number };
+/** A directory to watch; with `criStatus`, its `status` file is a container's CRI status file, read at each rewrite. */
+export type ToDirWatchThread = { dir: string; seq: number; criStatus?: true };
 /** A watch request's answer: watching, or why not. */
 export type WatchReply = { why?: string };
 export type FromDirWatchThread =
   | { kind: 'ready'; priority: string }
-  /** An entry created or removed; `removed` when it was not there right after the event. */
-  | { kind: 'change'; path: string; atMs: number; removed: boolean }
+  /** An entry changed; `gone` when it was not there right after the event, or when it is a CRI status file that records the container's exit. */
+  | { kind: 'change'; path: string; atMs: number; gone: boolean }
   /** A directory no longer (or never) watched, with why: its entries are polled. */
   | { kind: 'ended'; dir: string; why: string };
 
-export type EntryChanged = (fullPath: string, atMs: number, removed: boolean) => void;
+export type EntryChanged = (fullPath: string, atMs: number, gone: boolean) => void;
 
 /** The thread's file beside this one: .ts where the sources run, .js in the built package. */
 const THREAD_URL = new URL(`./dir-watch-thread${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -66,7 +67,7 @@ export class DirWatchers {
           this.priority = message.priority;
           this.threadWhyNot = undefined;
           resolve();
-        } else if (message.kind === 'change') this.onChange(message.path, message.atMs, message.removed);
+        } else if (message.kind === 'change') this.onChange(message.path, message.atMs, message.gone);
         else this.refused.set(message.dir, message.why);
       });
       thread.on('error', (error) => {
@@ -96,17 +97,17 @@ export class DirWatchers {
    * as fs.watch was: the caller follows the path right after, and a change before the watch is in
    * place would be missed, so this waits (Atomics.wait, well under 1 ms) for the thread to have it.
    */
-  ensure(fullPath: string): string | undefined {
+  ensure(fullPath: string, reads?: 'cri-status'): string | undefined {
     if (this.threadWhyNot) return this.threadWhyNot;
     const dir = path.dirname(fullPath);
     if (this.asked.has(dir)) return this.refused.get(dir);
     this.asked.add(dir);
-    const why = this.watchNow(dir);
+    const why = this.watchNow(dir, reads === 'cri-status');
     if (why) this.refused.set(dir, why);
     return why;
   }
 
-  private watchNow(dir: string): string | undefined {
+  private watchNow(dir: string, criStatus: boolean): string | undefined {
     try {
       // Checked here, at once: a directory that is not there is polled from the first look on.
       if (!statSync(dir).isDirectory()) throw new Error('not a directory');
@@ -114,7 +115,7 @@ export class DirWatchers {
       return `inotify on ${dir} refused: ${messageOf(error)}`;
     }
     const seq = ++this.seq;
-    this.thread!.postMessage({ dir, seq } satisfies ToDirWatchThread);
+    this.thread!.postMessage({ dir, seq, ...(criStatus ? { criStatus: true as const } : {}) } satisfies ToDirWatchThread);
     const deadline = Date.now() + ANSWER_WITHIN_MS;
     for (let seen = Atomics.load(this.answered, 0); seen < seq; seen = Atomics.load(this.answered, 0)) {
       if (Date.now() >= deadline || Atomics.wait(this.answered, 0, seen, deadline - Date.now()) === 'timed-out') {

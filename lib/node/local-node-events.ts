@@ -23,9 +23,9 @@ export interface LocalNodeEventsOptions {
 
 class LocalNodeEvents implements NodeEvents {
   private readonly followers = new ChangeFollowers();
-  private readonly dirs = new DirWatchers((fullPath, atMs, removed) => this.followers.emit({ key: { kind: 'path', path: fullPath }, source: 'inotify', atMs, ...(removed ? { removed: true as const } : {}) }));
+  private readonly dirs = new DirWatchers((fullPath, atMs, gone) => this.followers.emit({ key: { kind: 'path', path: fullPath }, source: 'inotify', atMs, ...(gone ? { gone: true as const } : {}) }));
   private readonly links: LinkMonitor | undefined;
-  private readonly exits = new ProcessExits((pid, atMs) => this.followers.emit({ key: { kind: 'process', pid }, source: 'pidfd', atMs, removed: true }));
+  private readonly exits = new ProcessExits((pid, atMs) => this.followers.emit({ key: { kind: 'process', pid }, source: 'pidfd', atMs, gone: true }));
   private tasks: TaskEventStream | undefined;
   private tasksWhyNot: string;
 
@@ -34,7 +34,7 @@ class LocalNodeEvents implements NodeEvents {
       options.links === false
         ? undefined
         : new LinkMonitor((event, receivedAtMs) =>
-            this.followers.emit({ key: { kind: 'link', ifindex: event.ifindex }, source: 'ip monitor', atMs: event.atMs ?? receivedAtMs, ...(event.deleted ? { removed: true as const } : {}) }),
+            this.followers.emit({ key: { kind: 'link', ifindex: event.ifindex }, source: 'ip monitor', atMs: event.atMs ?? receivedAtMs, ...(event.deleted ? { gone: true as const } : {}) }),
           );
     this.tasksWhyNot = options.containerdSocket ? 'not subscribed yet' : 'no containerd socket known on this target';
   }
@@ -74,12 +74,12 @@ class LocalNodeEvents implements NodeEvents {
     const state = this.sources()[key.kind];
     if ('none' in state) return state.none;
     // A path's directory is watched from the first ask on (idempotent), so a follow right after finds it watched.
-    return key.kind === 'path' ? this.dirs.ensure(key.path) : undefined;
+    return key.kind === 'path' ? this.dirs.ensure(key.path, key.reads) : undefined;
   }
 
   follow(keys: ChangeKey[], onChange: (change: Change) => void): () => void {
     for (const key of keys) {
-      if (key.kind === 'path') this.dirs.ensure(key.path);
+      if (key.kind === 'path') this.dirs.ensure(key.path, key.reads);
       if (key.kind === 'process') this.exits.watch(key.pid);
     }
     return this.followers.add(keys, onChange);

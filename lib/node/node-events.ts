@@ -17,8 +17,12 @@
 export type ChangeKey =
   /** A container's or sandbox's task: its process exited, its task was deleted. */
   | { kind: 'task'; id: string }
-  /** A file or directory entry, by absolute path: created or removed. */
-  | { kind: 'path'; path: string }
+  /**
+   * A file or directory entry, by absolute path: created or removed. With `reads: 'cri-status'`
+   * it is a container's CRI status file (cri-status-file.ts), and the source says the container is
+   * gone when a rewrite records its exit.
+   */
+  | { kind: 'path'; path: string; reads?: 'cri-status' }
   /** A host link, by ifindex: changed or deleted. */
   | { kind: 'link'; ifindex: number }
   /** A process, by pid on the node, followed from a moment it was seen there: exited. */
@@ -40,10 +44,11 @@ export interface Change {
   atMs: number;
   /**
    * The source says the thing itself is gone: the process exited, the entry was unlinked, the
-   * link was deleted. For a condition that is exactly that thing's absence, the removal's stamp
-   * is when it turned true (the look after it only confirms); other changes only call for a look.
+   * link was deleted, the CRI recorded the container's exit. For a condition that is exactly that
+   * thing's absence, this stamp is when it turned true (the look after it only confirms); other
+   * changes only call for a look.
    */
-  removed?: true;
+  gone?: true;
 }
 
 /** A kind's source as the evidence names it, or why the kind has none here (it is then polled). */

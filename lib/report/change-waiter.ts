@@ -44,7 +44,7 @@ export class ChangeWaiter {
   private readonly followed: number;
   /** Whether every followed thing's source can say it is gone (a task's events only call for a look). */
   private readonly canTellGone: boolean;
-  private readonly removedAt = new Map<string, number>();
+  private readonly goneStamps = new Map<string, number>();
   /** Called once every followed thing was told gone, while untilGoneTold() waits. */
   private allGone: (() => void) | undefined;
 
@@ -53,8 +53,8 @@ export class ChangeWaiter {
     this.followed = new Set(keys.map(changeKeyId)).size;
     this.canTellGone = keys.every((key) => key.kind !== 'task');
     this.stopFollowing = events.follow(keys, (change) => {
-      if (change.removed && !this.removedAt.has(changeKeyId(change.key))) {
-        this.removedAt.set(changeKeyId(change.key), change.atMs);
+      if (change.gone && !this.goneStamps.has(changeKeyId(change.key))) {
+        this.goneStamps.set(changeKeyId(change.key), change.atMs);
         if (this.goneAt() !== undefined) this.allGone?.();
       }
       this.toldCount++;
@@ -89,7 +89,7 @@ export class ChangeWaiter {
    * is exactly their absence, that is when it turned true; a look still has to confirm it.
    */
   goneAt(): number | undefined {
-    return this.removedAt.size === this.followed && this.followed > 0 ? Math.max(...this.removedAt.values()) : undefined;
+    return this.goneStamps.size === this.followed && this.followed > 0 ? Math.max(...this.goneStamps.values()) : undefined;
   }
 
   /**

@@ -69,9 +69,10 @@ export interface GonePlan {
   /** Per condition, the changes after which what it looks at may still lag (change-waiter.ts): looked at again shortly. */
   followUpAfter: Partial<Record<GoneCondition, (change: Change) => boolean>>;
   /**
-   * Conditions that are exactly the absence of the things they follow (a process, a path, a link):
-   * timed at the removal's own stamp once a look confirms it (first-seen.ts turnedTrueAt). The
-   * CRI's states are not: they turn after the bundle's removal, so only a look times them.
+   * Conditions that are exactly the absence of the things they follow (a process, a path, a link,
+   * a container whose exit the CRI recorded in its status file): timed at the source's own stamp
+   * of that once a look confirms it (first-seen.ts turnedTrueAt). The sandbox's NOTREADY is not:
+   * the CRI keeps it in memory only, and it turns after the bundle's removal, so a look times it.
    */
   atRemoval: ReadonlySet<GoneCondition>;
 }
@@ -223,7 +224,7 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   const tasks = taskIds.map((id): ChangeKey => ({ kind: 'task', id }));
   const sandboxTasks = ids.map((id): ChangeKey => ({ kind: 'task', id }));
   const processes = (pids: number[]): ChangeKey[] => pids.map((pid) => ({ kind: 'process', pid }));
-  const criStatusFiles = (containerIds: string[]): ChangeKey[] => (node.criStatusPath ? containerIds.map((id) => ({ kind: 'path', path: node.criStatusPath!(id) })) : []);
+  const criStatusFiles = (containerIds: string[]): ChangeKey[] => (node.criStatusPath ? containerIds.map((id) => ({ kind: 'path', path: node.criStatusPath!(id), reads: 'cri-status' })) : []);
   const bundles = (taskIdsOf: string[]): ChangeKey[] => (node.taskBundlePath ? taskIdsOf.map((id) => ({ kind: 'path', path: node.taskBundlePath!(id) })) : []);
   // Each set alone tells the condition's change; one set is followed, not all, since every change
   // followed is a look (a CRI call for some): the kernel's (pidfd, inotify) where the node has
@@ -258,7 +259,10 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   // A shim's own exit (pidfd) is the change itself; anything else of it comes before the exit.
   const notAnExit = (change: Change): boolean => change.key.kind !== 'process';
   const followUpAfter: GonePlan['followUpAfter'] = { containersGone: afterTaskDelete, sandboxNotReady: afterTaskDelete, vethGone: always, shimGone: notAnExit, pauseGone: never, netnsGone: never, ipReleased: never };
-  const atRemoval = new Set<GoneCondition>(['pauseGone', 'netnsGone', 'vethGone', 'ipReleased', 'shimGone']);
+  // The containers too where their CRI status files are followed: the rewrite that records the
+  // last exit is the moment the CRI turned them exited (a look still confirms it). Not their
+  // bundles: those go before the CRI's word.
+  const atRemoval = new Set<GoneCondition>(['pauseGone', 'netnsGone', 'vethGone', 'ipReleased', 'shimGone', ...(node.criStatusPath ? (['containersGone'] as const) : [])]);
   return { before, controlFailures, notChecked, conditions, left: () => ({ ...left }), shims, keys, followUpAfter, atRemoval, ...(node.events ? { events: node.events } : {}) };
 }
 

@@ -136,12 +136,13 @@ describe('the embedded suites on each containerd, with the verdict each earns', 
         seenThrough('sandboxNotReady', /^(inotify|ip monitor|containerd event \/tasks\/delete)/);
         for (const name of ['netnsGone', 'ipReleased']) seenThrough(name, /^inotify/);
         seenThrough('vethGone', /^ip monitor/);
-        // Timed at the removal's own stamp (pidfd helper, inotify thread), a look confirming it no
-        // sooner; the CRI's states only by the look that saw them. (The veth's /sys entry can go
-        // before ip stamps its RTM_DELLINK: the look is then the earlier time, and times it.)
+        // Timed at the source's own stamp (pidfd helper, inotify thread: the CRI's status file for the
+        // containers), a look confirming it no sooner; the sandbox's NOTREADY only by the look that
+        // saw it. (The veth's /sys entry can go before ip stamps its RTM_DELLINK: the look is then
+        // the earlier time, and times it.)
         const confirmedAt = gone?.confirmedAt ?? {};
-        expect(Object.keys(confirmedAt).sort(), 'conditions timed by a removal stamp').to.include.members(['ipReleased', 'netnsGone', 'pauseGone']);
-        expect(confirmedAt, 'the CRI states are timed by looks').to.not.have.any.keys('containersGone', 'sandboxNotReady');
+        expect(Object.keys(confirmedAt).sort(), 'conditions timed by a source\'s stamp').to.include.members(['containersGone', 'ipReleased', 'netnsGone', 'pauseGone']);
+        expect(confirmedAt, 'the sandbox state is timed by looks').to.not.have.any.keys('sandboxNotReady');
         for (const [name, lookMs] of Object.entries(confirmedAt)) expect(gone?.timings?.[name], `${name}: stamp <= the look that confirmed it`).to.be.a('number').and.at.most(lookMs);
       }
       // Whatever the runtime left, the run's own clean-up removed: nothing of it is on the machine.

@@ -44,11 +44,11 @@ describe('ChangeWaiter', function () {
     const pause: ChangeKey = { kind: 'process', pid: 41 };
     const netns: ChangeKey = { kind: 'path', path: '/run/netns/cni-1' };
     const waiter = new ChangeWaiter(events, [pause, netns, pause]);
-    events.followersTell({ key: pause, source: 'pidfd', atMs: 1_010, removed: true });
+    events.followersTell({ key: pause, source: 'pidfd', atMs: 1_010, gone: true });
     events.followersTell({ key: netns, source: 'inotify', atMs: 1_005 });
     expect(waiter.goneAt(), 'the netns only changed').to.equal(undefined);
-    events.followersTell({ key: netns, source: 'inotify', atMs: 1_030, removed: true });
-    events.followersTell({ key: netns, source: 'inotify', atMs: 1_090, removed: true });
+    events.followersTell({ key: netns, source: 'inotify', atMs: 1_030, gone: true });
+    events.followersTell({ key: netns, source: 'inotify', atMs: 1_090, gone: true });
     expect(waiter.goneAt(), 'the first removal of each, the latest of them').to.equal(1_030);
     waiter.stop();
   });
