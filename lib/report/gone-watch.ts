@@ -59,6 +59,7 @@ export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, o
     return await watchUntilGone(plan, startMs, record, { ...options, shimGraceMs: grace }, waiters, seenBy, confirmedAt);
   } finally {
     for (const waiter of Object.values(waiters)) waiter.stop();
+    if (Object.keys(confirmedAt).length === 0) delete record['confirmedAt'];
     // Per followed condition, the changes the node told during the watch and when (ms from the delete call).
     if (Object.keys(waiters).length > 0) record['told'] = Object.fromEntries(Object.entries(waiters).map(([name, waiter]) => [name, waiter.told(startMs)]));
   }
