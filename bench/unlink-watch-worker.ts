@@ -5,10 +5,11 @@
  * thread only), so the bench's CPU hog (busy loops at nice 0 on every core) does not either: a
  * stamp taken late would make the harness look early.
  */
-import { existsSync, readFileSync, readlinkSync, watch, type FSWatcher } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { exitRecordedPerStatusFile } from '../lib/node/cri-status-file.ts';
+import { reniceThisThread } from '../lib/linux/thread-priority.ts';
 
 export interface UnlinkEvent {
   dir: string;
@@ -30,15 +31,7 @@ export interface WatchingMessage {
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
-let priority: string;
-try {
-  // On Linux setpriority() of a thread id renices that thread alone; /proc/thread-self names it.
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
-  os.setPriority(tid, -10);
-  priority = 'nice -10';
-} catch (error) {
-  priority = `nice 0 (renice failed: ${error instanceof Error ? error.message : String(error)})`;
-}
+const priority = reniceThisThread(-10);
 const dirs = (workerData as { dirs: string[] }).dirs;
 const watchers: FSWatcher[] = [];
 for (const dir of dirs) {
@@ -61,7 +54,7 @@ function watchCriStatus(dir: string): void {
     if (name !== 'status') return;
     const atMs = now();
     try {
-      if ((JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { FinishedAt?: number }).FinishedAt) {
+      if (exitRecordedPerStatusFile(readFileSync(path.join(dir, name), 'utf8'))) {
         parentPort!.postMessage({ exitRecorded: path.basename(dir), atMs } satisfies ExitRecordedEvent);
         watcher.close();
       }

@@ -25,25 +25,27 @@ export function criRootDirFromStatusInfo(info: Record<string, string>): string |
   }
 }
 
-/** true while the file says started and not finished, false once it says finished (or never started), undefined when it says neither. */
-export function runningPerStatusFile(text: string): boolean | undefined {
+/** StartedAt and FinishedAt (ns since the epoch, 0 until set) as the file says them, or undefined when it says neither. */
+function statusTimes(text: string): { startedAt: number; finishedAt: number } | undefined {
   try {
     const status = JSON.parse(text) as { StartedAt?: unknown; FinishedAt?: unknown };
     if (typeof status.StartedAt !== 'number' || typeof status.FinishedAt !== 'number') return undefined;
-    return status.StartedAt > 0 && status.FinishedAt === 0;
+    return { startedAt: status.StartedAt, finishedAt: status.FinishedAt };
   } catch {
     return undefined;
   }
 }
 
+/** true while the file says started and not finished, false once it says finished (or never started), undefined when it says neither. */
+export function runningPerStatusFile(text: string): boolean | undefined {
+  const times = statusTimes(text);
+  return times && times.startedAt > 0 && times.finishedAt === 0;
+}
+
 /** true when the file says the container ran and finished: the CRI recorded its exit. */
 export function exitRecordedPerStatusFile(text: string): boolean {
-  try {
-    const status = JSON.parse(text) as { StartedAt?: unknown; FinishedAt?: unknown };
-    return typeof status.StartedAt === 'number' && status.StartedAt > 0 && typeof status.FinishedAt === 'number' && status.FinishedAt > 0;
-  } catch {
-    return false;
-  }
+  const times = statusTimes(text);
+  return times !== undefined && times.startedAt > 0 && times.finishedAt > 0;
 }
 
 /**

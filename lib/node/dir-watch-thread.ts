@@ -7,11 +7,11 @@
  * longer. inotify says "rename" for a creation and a removal alike; the entry's absence right
  * after the event tells which.
  */
-import { existsSync, readFileSync, readlinkSync, watch, type FSWatcher } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../errors.ts';
+import { reniceThisThread } from '../linux/thread-priority.ts';
 import type { DirWatchThreadData, FromDirWatchThread, ToDirWatchThread, WatchReply } from './dir-watchers.ts';
 import { exitRecordedPerStatusFile } from './cri-status-file.ts';
 
@@ -26,14 +26,8 @@ const answer = (seq: number, reply: WatchReply): void => {
 };
 const now = (): number => performance.timeOrigin + performance.now();
 
-let priority = 'nice -10';
-try {
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
-  os.setPriority(tid, -10);
-} catch (error) {
-  // Not root: the stamps are still this idle thread's, only not ahead of the runtime's work.
-  priority = `nice 0 (renice refused: ${messageOf(error)})`;
-}
+// Not root: the stamps are still this idle thread's, only not ahead of the runtime's work.
+const priority = reniceThisThread(-10);
 
 /** Whether a container's CRI status file says it ran and finished (a file caught mid-rewrite says nothing). */
 function exitRecordedIn(file: string): boolean {
