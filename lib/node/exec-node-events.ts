@@ -178,7 +178,7 @@ class ExecNodeEvents implements NodeEvents {
       const change = parseMonitorLinkLine(rest);
       if (change) {
         this.markLive('L');
-        return this.followers.emit({ key: { kind: 'link', ifindex: change.ifindex }, source: 'ip monitor', atMs, ...(change.deleted ? { gone: true as const } : {}) });
+        return this.followers.emit({ key: { kind: 'link', ifindex: change.ifindex }, source: 'ip monitor', atMs, gone: change.deleted });
       }
     }
     if (rest.trim()) status.said = rest.trim().slice(0, 300);

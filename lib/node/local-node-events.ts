@@ -23,7 +23,7 @@ export interface LocalNodeEventsOptions {
 
 class LocalNodeEvents implements NodeEvents {
   private readonly followers = new ChangeFollowers();
-  private readonly dirs = new DirWatchers((fullPath, atMs, gone) => this.followers.emit({ key: { kind: 'path', path: fullPath }, source: 'inotify', atMs, ...(gone ? { gone: true as const } : {}) }));
+  private readonly dirs = new DirWatchers((fullPath, atMs, gone) => this.followers.emit({ key: { kind: 'path', path: fullPath }, source: 'inotify', atMs, gone }));
   private readonly links: LinkMonitor | undefined;
   private readonly exits = new ProcessExits((pid, atMs) => this.followers.emit({ key: { kind: 'process', pid }, source: 'pidfd', atMs, gone: true }));
   private tasks: TaskEventStream | undefined;
@@ -34,7 +34,7 @@ class LocalNodeEvents implements NodeEvents {
       options.links === false
         ? undefined
         : new LinkMonitor((event, receivedAtMs) =>
-            this.followers.emit({ key: { kind: 'link', ifindex: event.ifindex }, source: 'ip monitor', atMs: event.atMs ?? receivedAtMs, ...(event.deleted ? { gone: true as const } : {}) }),
+            this.followers.emit({ key: { kind: 'link', ifindex: event.ifindex }, source: 'ip monitor', atMs: event.atMs ?? receivedAtMs, gone: event.deleted }),
           );
     this.tasksWhyNot = options.containerdSocket ? 'not subscribed yet' : 'no containerd socket known on this target';
   }

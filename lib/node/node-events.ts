@@ -48,7 +48,7 @@ export interface Change {
    * thing's absence, this stamp is when it turned true (the look after it only confirms); other
    * changes only call for a look.
    */
-  gone?: true;
+  gone?: boolean;
 }
 
 /** A kind's source as the evidence names it, or why the kind has none here (it is then polled). */
