@@ -52,14 +52,13 @@ export async function watchGone(plan: GonePlan, startMs: number, ev: Evidence, o
   record['seenBy'] = seenBy;
   // Where a condition was timed by its things' removal stamps: when the look that confirmed it was.
   const confirmedAt: Record<string, number> = {};
-  record['confirmedAt'] = confirmedAt;
   if (Object.keys(polled).length > 0) record['polled'] = polled;
   if (plan.events) record['eventSources'] = plan.events.sources();
   try {
     return await watchUntilGone(plan, startMs, record, { ...options, shimGraceMs: grace }, waiters, seenBy, confirmedAt);
   } finally {
     for (const waiter of Object.values(waiters)) waiter.stop();
-    if (Object.keys(confirmedAt).length === 0) delete record['confirmedAt'];
+    if (Object.keys(confirmedAt).length > 0) record['confirmedAt'] = confirmedAt;
     // Per followed condition, the changes the node told during the watch and when (ms from the delete call).
     if (Object.keys(waiters).length > 0) record['told'] = Object.fromEntries(Object.entries(waiters).map(([name, waiter]) => [name, waiter.told(startMs)]));
   }
