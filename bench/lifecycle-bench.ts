@@ -32,8 +32,8 @@ import { fileURLToPath } from 'node:url';
 import { UndoStack } from '../lib/cleanup/undo-stack.ts';
 import type { CriClient } from '../lib/cri/client.ts';
 import { isUserFacing, messageOf, UsageError } from '../lib/errors.ts';
-import { CriInspector } from '../lib/node/cri-inspector.ts';
-import { ShellNodeView } from '../lib/node/shell-node-view.ts';
+import type { ShellNodeView } from '../lib/node/shell-node-view.ts';
+import { embeddedNodeView } from '../lib/providers/local/embedded-node-view.ts';
 import { startLocalNodeEvents } from '../lib/node/local-node-events.ts';
 import { CriPodDriver } from '../lib/pods/cri-driver.ts';
 import { loadPodManifest } from '../lib/pods/manifest.ts';
@@ -49,7 +49,6 @@ import { GroundTruth } from './ground-truth.ts';
 import { harnessLifecycle, LAG_EVENTS, rawLifecycle, rawLogRoot, TimedCriClient, type Sample } from './lifecycles.ts';
 import { blockOrder, podsAt, type Mode } from './schedule.ts';
 import { round, stats, type Stats } from './stats.ts';
-import { LocalShell } from '../lib/node/shells/local-shell.ts';
 import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../lib/providers/common/require-root.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -106,8 +105,7 @@ async function harnessNodeView(client: CriClient, layout: RunLayout, undo: UndoS
   const events = await startLocalNodeEvents({ containerdSocket: layout.socket, containerdNamespace: 'k8s.io' });
   undo.push('stop the change sources (event stream, inotify, ip monitor, pidfd)', () => events.close());
   const described = Object.entries(events.sources()).map(([kind, state]) => `${kind}: ${'source' in state ? state.source : `none (${state.none})`}`).join('; ');
-  const options = { ipamDirs: [path.join(layout.cniIpamDir, layout.networkName)], events, taskStateDir: layout.taskDir, criRootDir: layout.criRootDir };
-  return { view: new ShellNodeView(new CriInspector(client), new LocalShell(), options), events: described };
+  return { view: embeddedNodeView(client, layout, events), events: described };
 }
 
 /** The quiet conformance run: what `npm run conformance` runs, timed as a child of the bench. */

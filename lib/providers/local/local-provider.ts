@@ -5,8 +5,7 @@
 import os from 'node:os';
 import { LOCAL_RUNTIME_NEEDS_ROOT, requireRoot } from '../common/require-root.ts';
 import { CriPodDriver } from '../../pods/cri-driver.ts';
-import { CriInspector } from '../../node/cri-inspector.ts';
-import { ShellNodeView } from '../../node/shell-node-view.ts';
+import { embeddedNodeView } from './embedded-node-view.ts';
 import { startLocalNodeEvents } from '../../node/local-node-events.ts';
 import { startEmbeddedNode } from '../../runtime/embedded-node.ts';
 import { claimStaleRun, findStaleRuns, removeStaleTempDirs } from '../../runtime/run-dir.ts';
@@ -35,7 +34,6 @@ import {
   type OciRuntimeChoice,
 } from '../../runtime/runtime-versions.ts';
 import { imageIdOf } from '../common/runtime-info.ts';
-import { LocalShell } from '../../node/shells/local-shell.ts';
 
 /**
  * Cleans the leftovers of earlier runs that were killed, and says what it removed. Only what
@@ -182,7 +180,7 @@ export const localProvider = defineProvider({
             }
           : {}),
       },
-      node: new ShellNodeView(new CriInspector(node.client), new LocalShell(), { ipamDirs: [path.join(layout.cniIpamDir, layout.networkName)], events, taskStateDir: layout.taskDir, criRootDir: layout.criRootDir }),
+      node: embeddedNodeView(node.client, layout, events),
     };
     await describeRuntime(target.info, node.client, node.runtime());
     startedUp = true;
