@@ -123,6 +123,12 @@ export interface NodeView {
   ipAllocated(ip: string): Promise<boolean | undefined>;
   /** The runtime's shim processes on the node, from their command lines; unknown when they cannot be listed. */
   shims(): Promise<RuntimeShim[] | { unknown: string }>;
+  /**
+   * The containerd shim that is the parent of a process (a pod's pause: its shim is the subreaper
+   * of what it starts); undefined when the parent is no shim, or where the node cannot tell it for
+   * less than shims() costs (a node reached through a shell: one `ps` lists them all). Optional.
+   */
+  parentShim?(pid: number): Promise<RuntimeShim | undefined>;
   /** The host link with this ifindex (a pod's veth peer), if it exists. */
   link(ifindex: number): Promise<HostLink | undefined>;
   /** Sends a signal to a process on the node (a suite's deliberate SIGKILL of a container or pause). */

@@ -14,8 +14,7 @@ import { hasExited, parseProcStat } from '../linux/proc-stat.ts';
 import { isUnknown, presenceOfResult, presentOrThrow, shellSaid, type Presence } from './presence.ts';
 import { parseShimsFromPs, PS_SHIMS_ARGV, type RuntimeShim } from './runtime-shims.ts';
 import { posix } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { localLinkByIndex, localShims } from './local-proc.ts';
+import { localLinkByIndex, localParentShim, localShims } from './local-proc.ts';
 import { criContainerStatusPath, localContainerRunningPerStatusFile } from './cri-status-file.ts';
 
 const NAMESPACE_KINDS = ['net', 'ipc', 'uts', 'pid', 'mnt'] as const;
@@ -167,6 +166,10 @@ export class ShellNodeView implements NodeView {
     return parseShimsFromPs(result.stdout);
   }
 
+  async parentShim(pid: number): Promise<RuntimeShim | undefined> {
+    return this.shell instanceof LocalShell ? localParentShim(pid) : undefined;
+  }
+
   /** How a person would run argv on this node, for what the evidence says the shell answered. */
   private command(argv: string[]): string {
     return `${this.shell.describe ? this.shell.describe + ' ' : ''}${argv.join(' ')}`;
@@ -175,16 +178,7 @@ export class ShellNodeView implements NodeView {
   async link(ifindex: number): Promise<HostLink | undefined> {
     // On this machine /sys answers without a process (local-proc.ts); listing every link spawns
     // `ip`, and a teardown watch asks once per look.
-    if (this.shell instanceof LocalShell) {
-      // A link half-way through its removal answers EINVAL for a moment (the look right after
-      // ip monitor's "Deleted" often meets it): a few ms later it is gone from /sys. Spawning ip
-      // instead cost ~10 ms and made that look the latest of a teardown.
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const local = localLinkByIndex(ifindex);
-        if (local !== 'ask ip') return local;
-        await delay(1);
-      }
-    }
+    if (this.shell instanceof LocalShell) return localLinkByIndex(ifindex);
     return parseIpLinkJson(await runChecked(this.shell, ['ip', '-j', 'link', 'show'])).find((link) => link.ifindex === ifindex);
   }
 

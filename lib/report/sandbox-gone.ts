@@ -118,7 +118,13 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
     if (!starts.has(pid)) starts.set(pid, await node.processStart(pid));
     return node.processPresence(pid, starts.get(pid));
   };
-  const shimList = await node.shims();
+  // Every shim on the node, listed once and only when a sandbox's shim is not its pause's parent.
+  let allShims: RuntimeShim[] | { unknown: string } | undefined;
+  const shimsOf = async (sandbox: SandboxToRemove): Promise<RuntimeShim[] | { unknown: string }> => {
+    const parent = sandbox.pausePid === undefined ? undefined : await node.parentShim?.(sandbox.pausePid);
+    if (parent?.sandboxId === sandbox.sandboxId) return [parent];
+    return (allShims ??= await node.shims());
+  };
   const shims: RuntimeShim[] = [];
   const pausePids: number[] = [];
   const containerPids: number[] = [];
@@ -163,6 +169,7 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
       control(sandbox, 'ipReleased', `IP ${sandbox.ip} in the IPAM store`, (await node.ipPresence(sandbox.ip)) ?? { unknown: 'no IPAM store known' });
     }
 
+    const shimList = await shimsOf(sandbox);
     if (!Array.isArray(shimList)) control(sandbox, 'shimGone', 'the runtime\'s shims', shimList);
     else {
       const mine = shimList.filter((shim) => shim.sandboxId === sandbox.sandboxId);

@@ -9,9 +9,9 @@ import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { containerdTaskDirFromStatusInfo } from '../../lib/node/cni-info.ts';
 import { parseIpLinkJson } from '../../lib/linux/ip-link.ts';
-import { localLinkByIndex, localShims } from '../../lib/node/local-proc.ts';
+import { localLinkByIndex, localParentShim, localShims } from '../../lib/node/local-proc.ts';
 import { parsePidfdLine, ProcessExits } from '../../lib/node/process-exits.ts';
-import { parseShimsFromPs, PS_SHIMS_ARGV } from '../../lib/node/runtime-shims.ts';
+import { parseShimsFromPs, PS_SHIMS_ARGV, shimSocketOf } from '../../lib/node/runtime-shims.ts';
 import { pollUntil } from '../../lib/wait.ts';
 
 const recorded = (name: string): { info: Record<string, string> } => JSON.parse(readFileSync(new URL(`../../fixtures/recorded/${name}`, import.meta.url), 'utf8')) as { info: Record<string, string> };
@@ -80,6 +80,23 @@ describe('local node sources', function () {
     const ps = await execa(PS_SHIMS_ARGV[0]!, PS_SHIMS_ARGV.slice(1));
     const byPs = parseShimsFromPs(ps.stdout).map((s) => `${s.pid} ${s.sandboxId}`).sort();
     expect(localShims().map((s) => `${s.pid} ${s.sandboxId}`).sort()).to.deep.equal(byPs);
+  });
+
+  it("finds a process's parent shim in two reads, and none where the parent is no shim or the process is gone", async function () {
+    // A real process started as a shim is (argv[0] and its flags), with a child as a pause would be.
+    const shim = execa('bash', ['-c', 'exec -a containerd-shim-runc-v2 bash -c "sleep 30 & echo \\$!; wait" sh -namespace k8s.io -id sandbox-abc -address /run/x.sock'], { reject: false });
+    try {
+      const childPid = Number(await new Promise<string>((resolve) => shim.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
+      expect(childPid, 'the child the fake shim started').to.be.a('number').and.greaterThan(0);
+      expect(localParentShim(childPid)).to.deep.equal({ pid: shim.pid, sandboxId: 'sandbox-abc', binary: 'containerd-shim-runc-v2', socket: shimSocketOf('/run/x.sock', 'k8s.io', 'sandbox-abc') });
+      // The fake shim's own parent is this test's process: no shim.
+      expect(localParentShim(shim.pid!)).to.equal(undefined);
+      process.kill(childPid, 'SIGKILL');
+      await pollUntil(async () => (localParentShim(childPid) === undefined ? { done: true, value: undefined } : { done: false, seen: 'still a child of the shim' }), { awaited: `pid ${childPid} gone`, timeoutMs: 2_000, intervalMs: 5 });
+    } finally {
+      shim.kill('SIGKILL');
+      await shim;
+    }
   });
 
   it('finds each link ip lists, by ifindex, with its master', async function () {
