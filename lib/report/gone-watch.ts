@@ -153,7 +153,7 @@ function waitersFor(plan: GonePlan): { waiters: Record<string, ChangeWaiter>; po
     const told = (key: ChangeKey): boolean => events.whyNot(key) === undefined;
     const live = sets.find((set) => set.every(told)) ?? [...new Set(sets.flat())].filter(told);
     if (live.length === 0) polled[name] = [...new Set(sets.flat().map((key) => events.whyNot(key)!))].join('; ');
-    else waiters[name] = new ChangeWaiter(plan.events, live, plan.followUpAfter[name]);
+    else waiters[name] = new ChangeWaiter(plan.events, live, plan.followUpAfter[name], plan.atRemoval.has(name));
   }
   return { waiters, polled };
 }

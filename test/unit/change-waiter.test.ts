@@ -53,6 +53,29 @@ describe('ChangeWaiter', function () {
     waiter.stop();
   });
 
+  it('for a condition that is the absence of its things, follows a change up only once every thing was told gone', async function () {
+    const events = fakeEvents();
+    const first: ChangeKey = { kind: 'process', pid: 51 };
+    const second: ChangeKey = { kind: 'path', path: '/x/containers/c2/status', reads: 'cri-status' };
+    const waiter = new ChangeWaiter(events, [first, second], () => true, true);
+    const lookWithin = async (next: Promise<void>, ms: number): Promise<boolean> => Promise.race([next.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+    const first1 = waiter.next();
+    events.followersTell({ key: first, source: 'pidfd', atMs: 1_000, gone: true });
+    await first1;
+    // The second thing is still there: a follow-up look could only see it so, and none comes.
+    const afterFirst = waiter.next();
+    expect(await lookWithin(afterFirst, 100), 'a follow-up look 100 ms after the first thing went').to.equal(false);
+    events.followersTell({ key: second, source: 'inotify', atMs: 1_010 });
+    await afterFirst;
+    const afterRewrite = waiter.next();
+    expect(await lookWithin(afterRewrite, 100), 'a follow-up look after a change that says nothing gone').to.equal(false);
+    events.followersTell({ key: second, source: 'inotify', atMs: 1_020, gone: true });
+    await afterRewrite;
+    await waiter.next();
+    expect(waiter.cause(), 'every thing told gone: the look after it is followed up').to.equal('inotify (follow-up look 1)');
+    waiter.stop();
+  });
+
   it('waits twice as long for each fallback while nothing is told, and the first wait again after a change', async function () {
     this.timeout(FALLBACK_MS * 20);
     const events = fakeEvents();
