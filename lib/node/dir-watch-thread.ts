@@ -6,17 +6,26 @@
  * reached the watch 300 ms late (npm run bench, 2026-12-03), with the busy loops of the CPU hog
  * longer. inotify says "rename" for a creation and a removal alike; the entry's absence right
  * after the event tells which.
+ *
+ * A sandbox's NOTREADY is the CRI's memory only: no file, no event on containerd 1.6. The CRI
+ * turns it right after containerd removed the sandbox task's bundle. Where a watch asks for it
+ * (`ask-sandbox`), this thread, idle and at nice -10, asks the CRI for the sandbox's state at that
+ * removal and again at each answer until it is not ready, and stamps the answer that says so: the
+ * main thread, busy with 16 pods, asked 9 times a pod and saw the flip 100-300 ms late at p95
+ * (npm run bench, 2026-12-03).
  */
 import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../errors.ts';
 import { reniceThisThread } from '../linux/thread-priority.ts';
 import type { DirWatchThreadData, FromDirWatchThread, ToDirWatchThread, WatchReply } from './dir-watchers.ts';
 import { exitRecordedPerStatusFile } from './cri-status-file.ts';
+import type { SandboxState } from './node-view.ts';
 
 const port = parentPort!;
-const { answered, replies } = workerData as DirWatchThreadData;
+const { answered, replies, criEndpoint } = workerData as DirWatchThreadData;
 const post = (message: FromDirWatchThread): void => port.postMessage(message);
 /** Answers a watch request on the reply port, then wakes the main thread, which waits for it. */
 const answer = (seq: number, reply: WatchReply): void => {
@@ -38,8 +47,52 @@ function exitRecordedIn(file: string): boolean {
   }
 }
 
+/**
+ * How long the CRI is asked for a sandbox's state after its bundle went: it turns within ms of
+ * that; past this, the watch's own looks carry on (and the evidence says a fallback saw it).
+ */
+const ASK_SANDBOX_FOR_MS = 2_000;
+/** The least time between two asks: at 16 pods the CRI said ready for 10-140 ms after the bundle went, 1-20 ms an answer. */
+const ASK_SANDBOX_EVERY_MS = 2;
+/** Sandboxes' bundle paths whose removal starts the asking, with the sandbox id. */
+const sandboxAsks = new Map<string, string>();
+let sandboxStates: Promise<(sandboxId: string) => Promise<SandboxState>> | undefined;
+
+/** The CRI's answer for a sandbox, through a client of this thread's own, loaded at the first ask. */
+async function sandboxStateOf(sandboxId: string): Promise<SandboxState> {
+  sandboxStates ??= (async () => {
+    const [{ CriClient }, { CriInspector }] = await Promise.all([import('../cri/client.ts'), import('./cri-inspector.ts')]);
+    const inspector = new CriInspector(new CriClient(criEndpoint!, { callTimeoutMs: ASK_SANDBOX_FOR_MS }));
+    return (id: string) => inspector.sandboxState(id);
+  })();
+  return (await sandboxStates)(sandboxId);
+}
+
+/**
+ * Asks until the sandbox is not ready (or gone), then tells it as gone at that answer. A CRI
+ * that does not answer, or still says ready after ASK_SANDBOX_FOR_MS, gets the removal told
+ * instead, as a plain change: the watch then looks itself.
+ */
+async function askUntilNotReady(fullPath: string, sandboxId: string, removedAtMs: number): Promise<void> {
+  try {
+    for (let askedAt = 0; now() - removedAtMs < ASK_SANDBOX_FOR_MS; ) {
+      const sinceLastAsk = now() - askedAt;
+      if (sinceLastAsk < ASK_SANDBOX_EVERY_MS) await delay(ASK_SANDBOX_EVERY_MS - sinceLastAsk);
+      askedAt = now();
+      if ((await sandboxStateOf(sandboxId)) !== 'ready') return post({ kind: 'change', path: fullPath, atMs: now(), gone: true, via: 'cri' });
+    }
+  } catch {
+    // Told below: the watch's own look says what the CRI answers.
+  }
+  post({ kind: 'change', path: fullPath, atMs: removedAtMs, gone: false });
+}
+
 const watchers = new Map<string, FSWatcher>();
 port.on('message', (message: ToDirWatchThread) => {
+  if (message.kind === 'ask-sandbox') {
+    sandboxAsks.set(message.path, message.sandboxId);
+    return answer(message.seq, {});
+  }
   const { dir, seq, criStatus } = message;
   if (watchers.has(dir)) return answer(seq, {});
   try {
@@ -48,6 +101,13 @@ port.on('message', (message: ToDirWatchThread) => {
       const atMs = now();
       const fullPath = path.join(dir, name.toString());
       const removed = !existsSync(fullPath);
+      const sandboxId = removed ? sandboxAsks.get(fullPath) : undefined;
+      if (sandboxId !== undefined) {
+        // The removal itself is not the sandbox's state: the CRI's answer is told instead.
+        sandboxAsks.delete(fullPath);
+        void askUntilNotReady(fullPath, sandboxId, atMs);
+        return;
+      }
       // A CRI status file rewritten with the exit: read here, at once, as the stamp is taken.
       const exitRecorded = criStatus === true && name.toString() === 'status' && !removed && exitRecordedIn(fullPath);
       post({ kind: 'change', path: fullPath, atMs, gone: removed || exitRecorded });

@@ -18,19 +18,28 @@ import { messageOf } from '../errors.ts';
 export interface DirWatchThreadData {
   answered: Int32Array;
   replies: MessagePort;
+  /** The CRI the thread asks for a sandbox's state (ask-sandbox); none: nothing is asked. */
+  criEndpoint?: string;
 }
-/** A directory to watch; with `criStatus`, its `status` file is a container's CRI status file, read at each rewrite. */
-export type ToDirWatchThread = { dir: string; seq: number; criStatus?: true };
+export type ToDirWatchThread =
+  /** A directory to watch; with `criStatus`, its `status` file is a container's CRI status file, read at each rewrite. */
+  | { kind: 'watch'; dir: string; seq: number; criStatus?: true }
+  /** When this entry (a sandbox's task bundle, in a watched directory) goes, ask the CRI for the sandbox's state until it is not ready. */
+  | { kind: 'ask-sandbox'; path: string; sandboxId: string; seq: number };
 /** A watch request's answer: watching, or why not. */
 export type WatchReply = { why?: string };
 export type FromDirWatchThread =
   | { kind: 'ready'; priority: string }
-  /** An entry changed; `gone` when it was not there right after the event, or when it is a CRI status file that records the container's exit. */
-  | { kind: 'change'; path: string; atMs: number; gone: boolean }
+  /**
+   * An entry changed; `gone` when it was not there right after the event, or when it is a CRI
+   * status file that records the container's exit. `via: 'cri'`: a sandbox's bundle went and the
+   * CRI then answered that the sandbox is not ready, at `atMs` (ask-sandbox).
+   */
+  | { kind: 'change'; path: string; atMs: number; gone: boolean; via?: 'cri' }
   /** A directory no longer (or never) watched, with why: its entries are polled. */
   | { kind: 'ended'; dir: string; why: string };
 
-export type EntryChanged = (fullPath: string, atMs: number, gone: boolean) => void;
+export type EntryChanged = (fullPath: string, atMs: number, gone: boolean, via?: 'cri') => void;
 
 /** The thread's file beside this one: .ts where the sources run, .js in the built package. */
 const THREAD_URL = new URL(`./dir-watch-thread${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -48,14 +57,18 @@ export class DirWatchers {
   private readonly answered = new Int32Array(new SharedArrayBuffer(4));
   private readonly replies = new MessageChannel();
   private seq = 0;
+  private readonly criEndpoint: string | undefined;
+  private readonly sandboxesAsked = new Set<string>();
 
-  constructor(onChange: EntryChanged) {
+  /** With `criEndpoint`, a path followed with reads 'cri-sandbox' has its sandbox's state asked at its removal. */
+  constructor(onChange: EntryChanged, criEndpoint?: string) {
     this.onChange = onChange;
+    this.criEndpoint = criEndpoint;
   }
 
   /** Starts the thread and waits until it runs (a few tens of ms, once per run). */
   async start(): Promise<void> {
-    const data: DirWatchThreadData = { answered: this.answered, replies: this.replies.port2 };
+    const data: DirWatchThreadData = { answered: this.answered, replies: this.replies.port2, ...(this.criEndpoint ? { criEndpoint: this.criEndpoint } : {}) };
     const thread = new Worker(THREAD_URL, { workerData: data, transferList: [this.replies.port2] });
     this.thread = thread;
     // Like fs.watch({ persistent: false }) before it: the watches never keep the run alive.
@@ -67,7 +80,7 @@ export class DirWatchers {
           this.priority = message.priority;
           this.threadWhyNot = undefined;
           resolve();
-        } else if (message.kind === 'change') this.onChange(message.path, message.atMs, message.gone);
+        } else if (message.kind === 'change') this.onChange(message.path, message.atMs, message.gone, message.via);
         else this.refused.set(message.dir, message.why);
       });
       thread.on('error', (error) => {
@@ -96,15 +109,26 @@ export class DirWatchers {
    * Watches the directory of `fullPath`; undefined when it does, else why it cannot. Synchronous,
    * as fs.watch was: the caller follows the path right after, and a change before the watch is in
    * place would be missed, so this waits (Atomics.wait, well under 1 ms) for the thread to have it.
+   * With reads 'cri-sandbox' (a sandbox's task bundle, named by the sandbox id), the thread also
+   * asks the CRI for that sandbox's state when the entry goes (dir-watch-thread.ts).
    */
-  ensure(fullPath: string, reads?: 'cri-status'): string | undefined {
+  ensure(fullPath: string, reads?: 'cri-status' | 'cri-sandbox'): string | undefined {
     if (this.threadWhyNot) return this.threadWhyNot;
     const dir = path.dirname(fullPath);
-    if (this.asked.has(dir)) return this.refused.get(dir);
-    this.asked.add(dir);
-    const why = this.watchNow(dir, reads === 'cri-status');
-    if (why) this.refused.set(dir, why);
-    return why;
+    if (!this.asked.has(dir)) {
+      this.asked.add(dir);
+      const why = this.watchNow(dir, reads === 'cri-status');
+      if (why) this.refused.set(dir, why);
+    }
+    const refused = this.refused.get(dir);
+    if (refused || reads !== 'cri-sandbox') return refused;
+    if (!this.criEndpoint) return 'no CRI endpoint to ask for a sandbox\'s state on this target';
+    if (!this.sandboxesAsked.has(fullPath)) {
+      this.sandboxesAsked.add(fullPath);
+      const why = this.request({ kind: 'ask-sandbox', path: fullPath, sandboxId: path.basename(fullPath), seq: ++this.seq }, `asking for ${fullPath}`);
+      if (why) return why;
+    }
+    return undefined;
   }
 
   private watchNow(dir: string, criStatus: boolean): string | undefined {
@@ -114,12 +138,17 @@ export class DirWatchers {
     } catch (error) {
       return `inotify on ${dir} refused: ${messageOf(error)}`;
     }
-    const seq = ++this.seq;
-    this.thread!.postMessage({ dir, seq, ...(criStatus ? { criStatus: true as const } : {}) } satisfies ToDirWatchThread);
+    return this.request({ kind: 'watch', dir, seq: ++this.seq, ...(criStatus ? { criStatus: true as const } : {}) }, `inotify on ${dir}`);
+  }
+
+  /** Sends a request to the thread and waits for its answer (in request order): why it refused, or undefined. */
+  private request(message: ToDirWatchThread, what: string): string | undefined {
+    const seq = message.seq;
+    this.thread!.postMessage(message);
     const deadline = Date.now() + ANSWER_WITHIN_MS;
     for (let seen = Atomics.load(this.answered, 0); seen < seq; seen = Atomics.load(this.answered, 0)) {
       if (Date.now() >= deadline || Atomics.wait(this.answered, 0, seen, deadline - Date.now()) === 'timed-out') {
-        return `inotify on ${dir}: its thread did not answer within ${ANSWER_WITHIN_MS} ms`;
+        return `${what}: its thread did not answer within ${ANSWER_WITHIN_MS} ms`;
       }
     }
     // Replies come in request order; this one is the last.

@@ -19,17 +19,23 @@ export interface LocalNodeEventsOptions {
   containerdNamespace?: string;
   /** Host links are followed only where the node's links are this machine's. */
   links?: boolean;
+  /** The CRI (unix:// or a path) the inotify thread asks for a sandbox's state when its bundle goes; without it, that is looked at by the watch. */
+  criEndpoint?: string;
 }
 
 class LocalNodeEvents implements NodeEvents {
   private readonly followers = new ChangeFollowers();
-  private readonly dirs = new DirWatchers((fullPath, atMs, gone) => this.followers.emit({ key: { kind: 'path', path: fullPath }, source: 'inotify', atMs, gone }));
+  private readonly dirs: DirWatchers;
   private readonly links: LinkMonitor | undefined;
   private readonly exits = new ProcessExits((pid, atMs) => this.followers.emit({ key: { kind: 'process', pid }, source: 'pidfd', atMs, gone: true }));
   private tasks: TaskEventStream | undefined;
   private tasksWhyNot: string;
 
   constructor(options: LocalNodeEventsOptions) {
+    this.dirs = new DirWatchers(
+      (fullPath, atMs, gone, via) => this.followers.emit({ key: { kind: 'path', path: fullPath }, source: via === 'cri' ? 'CRI PodSandboxStatus at the bundle\'s removal (inotify thread)' : 'inotify', atMs, gone }),
+      options.criEndpoint,
+    );
     this.links =
       options.links === false
         ? undefined

@@ -20,9 +20,11 @@ export type ChangeKey =
   /**
    * A file or directory entry, by absolute path: created or removed. With `reads: 'cri-status'`
    * it is a container's CRI status file (cri-status-file.ts), and the source says the container is
-   * gone when a rewrite records its exit.
+   * gone when a rewrite records its exit. With `reads: 'cri-sandbox'` it is a sandbox task's
+   * bundle (named by the sandbox id), and the source asks the CRI at its removal: it says the
+   * sandbox is gone (not ready) when the CRI answers so, stamped at that answer.
    */
-  | { kind: 'path'; path: string; reads?: 'cri-status' }
+  | { kind: 'path'; path: string; reads?: 'cri-status' | 'cri-sandbox' }
   /** A host link, by ifindex: changed or deleted. */
   | { kind: 'link'; ifindex: number }
   /** A process, by pid on the node, followed from a moment it was seen there: exited. */

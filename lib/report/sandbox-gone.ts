@@ -71,8 +71,9 @@ export interface GonePlan {
   /**
    * Conditions that are exactly the absence of the things they follow (a process, a path, a link,
    * a container whose exit the CRI recorded in its status file): timed at the source's own stamp
-   * of that once a look confirms it (first-seen.ts turnedTrueAt). The sandbox's NOTREADY is not:
-   * the CRI keeps it in memory only, and it turns after the bundle's removal, so a look times it.
+   * of that once a look confirms it (first-seen.ts turnedTrueAt). The sandbox's NOTREADY is kept
+   * in the CRI's memory only: it is among them only where the source asks the CRI itself at the
+   * bundle's removal and stamps the answer (reads 'cri-sandbox'); elsewhere a look times it.
    */
   atRemoval: ReadonlySet<GoneCondition>;
 }
@@ -233,6 +234,11 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   const processes = (pids: number[]): ChangeKey[] => pids.map((pid) => ({ kind: 'process', pid }));
   const criStatusFiles = (containerIds: string[]): ChangeKey[] => (node.criStatusPath ? containerIds.map((id) => ({ kind: 'path', path: node.criStatusPath!(id), reads: 'cri-status' })) : []);
   const bundles = (taskIdsOf: string[]): ChangeKey[] => (node.taskBundlePath ? taskIdsOf.map((id) => ({ kind: 'path', path: node.taskBundlePath!(id) })) : []);
+  // Each sandbox's bundle, its state asked of the CRI by the source at the removal, where the
+  // node's source does that (an inotify thread with the CRI's endpoint): then the source's answer
+  // times NOTREADY, and a look confirms it.
+  const sandboxStatesAsked = node.taskBundlePath ? ids.map((id): ChangeKey => ({ kind: 'path', path: node.taskBundlePath!(id), reads: 'cri-sandbox' })) : [];
+  const sourceAsksSandboxState = node.events !== undefined && sandboxStatesAsked.length > 0 && sandboxStatesAsked.every((key) => node.events!.whyNot(key) === undefined);
   // Each set alone tells the condition's change; one set is followed, not all, since every change
   // followed is a look (a CRI call for some): the kernel's (pidfd, inotify) where the node has
   // them, containerd's task events where it has only those. The CRI flips a container to exited
@@ -248,7 +254,7 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
     // StopPodSandbox tears the pod's network down once the CRI has marked the sandbox NOTREADY:
     // the netns and veth going say it has, where the CRI's own step after the bundle is late (it
     // handles exits one at a time: 500 ms after the bundle at 16 pods, npm run bench).
-    sandboxNotReady: [[...bundles(ids), ...netnsKeys, ...vethKeys], sandboxTasks],
+    sandboxNotReady: sourceAsksSandboxState ? [sandboxStatesAsked] : [[...bundles(ids), ...netnsKeys, ...vethKeys], sandboxTasks],
     netnsGone: [netnsKeys],
     vethGone: [vethKeys],
     ipReleased: [ips.flatMap((ip) => (node.ipStorePaths?.(ip) ?? []).map((path): ChangeKey => ({ kind: 'path', path })))],
@@ -259,17 +265,21 @@ export async function planSandboxGone(target: GoneTarget, sandboxes: SandboxToRe
   // the CRI; /tasks/exit comes once the process is reaped, an unlink once the entry is gone. A shim
   // removes its socket before it exits, and a link's sysfs and netlink views are not one step.
   // The CRI writes its status file, then updates what it answers: a look right after may come first.
-  const pathsBeforeCriState = new Set([...bundles(taskIds), ...criStatusFiles(containerTaskIds)].map((key) => changeKeyId(key)));
-  const afterTaskDelete = (change: Change): boolean => change.topic === '/tasks/delete' || pathsBeforeCriState.has(changeKeyId(change.key));
+  // A status file's rewrite that records no exit says nothing yet: the rewrite with the exit is
+  // told as gone, and only that one is looked at again (the CRI may still answer from before it).
+  const bundlesBeforeCriState = new Set(bundles(taskIds).map((key) => changeKeyId(key)));
+  const statusFiles = new Set(criStatusFiles(containerTaskIds).map((key) => changeKeyId(key)));
+  const afterTaskDelete = (change: Change): boolean => change.topic === '/tasks/delete' || bundlesBeforeCriState.has(changeKeyId(change.key)) || (change.gone === true && statusFiles.has(changeKeyId(change.key)));
   const always = (): boolean => true;
   const never = (): boolean => false;
   // A shim's own exit (pidfd) is the change itself; anything else of it comes before the exit.
   const notAnExit = (change: Change): boolean => change.key.kind !== 'process';
-  const followUpAfter: GonePlan['followUpAfter'] = { containersGone: afterTaskDelete, sandboxNotReady: afterTaskDelete, vethGone: always, shimGone: notAnExit, pauseGone: never, netnsGone: never, ipReleased: never };
+  // Where the source asks the CRI itself, its word is the CRI's answer: nothing to look at again.
+  const followUpAfter: GonePlan['followUpAfter'] = { containersGone: afterTaskDelete, sandboxNotReady: sourceAsksSandboxState ? never : afterTaskDelete, vethGone: always, shimGone: notAnExit, pauseGone: never, netnsGone: never, ipReleased: never };
   // The containers too where their CRI status files are followed: the rewrite that records the
   // last exit is the moment the CRI turned them exited (a look still confirms it). Not their
   // bundles: those go before the CRI's word.
-  const atRemoval = new Set<GoneCondition>(['pauseGone', 'netnsGone', 'vethGone', 'ipReleased', 'shimGone', ...(node.criStatusPath ? (['containersGone'] as const) : [])]);
+  const atRemoval = new Set<GoneCondition>(['pauseGone', 'netnsGone', 'vethGone', 'ipReleased', 'shimGone', ...(node.criStatusPath ? (['containersGone'] as const) : []), ...(sourceAsksSandboxState ? (['sandboxNotReady'] as const) : [])]);
   return { before, controlFailures, notChecked, conditions, left: () => ({ ...left }), shims, keys, followUpAfter, atRemoval, ...(node.events ? { events: node.events } : {}) };
 }
 

@@ -131,23 +131,22 @@ describe('the embedded suites on each containerd, with the verdict each earns', 
         };
         seenThrough('pauseGone', /^pidfd/);
         // The CRI's states: a container's when the CRI rewrites its status file (inotify); the sandbox's
-        // after containerd removes its bundle (inotify) or as its network is torn down (inotify, ip monitor).
+        // when the CRI answers the inotify thread, which asks it from the sandbox bundle's removal on.
         seenThrough('containersGone', /^(inotify|containerd event \/tasks\/delete)/);
-        seenThrough('sandboxNotReady', /^(inotify|ip monitor|containerd event \/tasks\/delete)/);
+        seenThrough('sandboxNotReady', /^CRI PodSandboxStatus at the bundle's removal/);
         for (const name of ['netnsGone', 'ipReleased']) seenThrough(name, /^inotify/);
         seenThrough('vethGone', /^ip monitor/);
         // Timed at the source's own stamp (pidfd helper, inotify thread: the CRI's status file for the
-        // containers), a look confirming it no sooner; the sandbox's NOTREADY only by the look that
-        // saw it. (The veth's /sys entry can go before ip stamps its RTM_DELLINK: the look is then
-        // the earlier time, and times it.)
+        // containers, the CRI's answer to the thread for the sandbox), a look confirming it no sooner.
+        // (The veth's /sys entry can go before ip stamps its RTM_DELLINK: the look is then the
+        // earlier time, and times it.)
         // A look may also beat a stamp (it read the pause as a zombie before the helper woke): its
         // time then stands, and is no later than the source's word. The containers' look asks the
         // CRI after its status file is rewritten, so their time is always the file's stamp.
         const confirmedAt = gone?.confirmedAt ?? {};
-        expect(Object.keys(confirmedAt), 'conditions timed by a source\'s stamp').to.include('containersGone');
-        expect(confirmedAt, 'the sandbox state is timed by looks').to.not.have.any.keys('sandboxNotReady');
+        expect(Object.keys(confirmedAt), 'conditions timed by a source\'s stamp').to.include.members(['containersGone', 'sandboxNotReady']);
         for (const [name, lookMs] of Object.entries(confirmedAt)) expect(gone?.timings?.[name], `${name}: stamp <= the look that confirmed it`).to.be.a('number').and.at.most(lookMs);
-        for (const name of ['pauseGone', 'containersGone', 'netnsGone', 'ipReleased']) {
+        for (const name of ['pauseGone', 'containersGone', 'sandboxNotReady', 'netnsGone', 'ipReleased']) {
           const toldMs = (gone?.told?.[name] ?? []).flatMap((line) => /\+(-?\d+) ms$/.exec(line)?.[1] ?? []).map(Number);
           expect(gone?.timings?.[name], `${name}: no later than its sources' last word (told ${JSON.stringify(gone?.told?.[name])})`).to.be.a('number').and.at.most(Math.max(...toldMs) + 1);
         }

@@ -128,7 +128,7 @@ export const criProvider = defineProvider({
     );
     context.undo.push('remove every pod of this run (label sweep)', () => pods.deleteAll());
     // Read-only: a subscription to the runtime's task events (none on a runtime that is not containerd: then watches poll).
-    const events = await context.step('change sources: task events of the runtime, inotify, ip monitor', () => startLocalNodeEvents({ ...(socketPath(endpoint) ? { containerdSocket: socketPath(endpoint)! } : {}), containerdNamespace: 'k8s.io' }));
+    const events = await context.step('change sources: task events of the runtime, inotify, ip monitor', () => startLocalNodeEvents({ ...(socketPath(endpoint) ? { containerdSocket: socketPath(endpoint)! } : {}), containerdNamespace: 'k8s.io', criEndpoint: endpoint }));
     context.undo.push('stop the change sources (event stream, inotify, ip monitor)', () => events.close());
     const target: Target = {
       info: {

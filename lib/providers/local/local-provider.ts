@@ -141,7 +141,7 @@ export const localProvider = defineProvider({
       imageFor: imageMapper(context.common.appImage ?? node.appImage),
       undo: context.undo,
     });
-    const events = await context.step('change sources: containerd task events, inotify, ip monitor', () => startLocalNodeEvents({ containerdSocket: layout.socket, containerdNamespace: 'k8s.io' }));
+    const events = await context.step('change sources: containerd task events, inotify, ip monitor', () => startLocalNodeEvents({ containerdSocket: layout.socket, containerdNamespace: 'k8s.io', criEndpoint: layout.socket }));
     context.undo.push('stop the change sources (event stream, inotify, ip monitor)', () => events.close());
     await context.step('fixture images present on the node', () =>
       pods.requireImages(fixtures, `The embedded node has ${APP_IMAGE} (what ${FIXTURE_APP_IMAGE} in a fixture runs as) and ${PAUSE_IMAGE}; name one of those, or pass --app-image with an image the node has.`),
