@@ -23,7 +23,8 @@ import { Worker } from 'node:worker_threads';
 import type { UndoStack } from '../lib/cleanup/undo-stack.ts';
 import { startGuarded, type GuardedChild } from './guarded-child.ts';
 import { parseMonitorLinkLine } from '../lib/node/link-monitor.ts';
-import type { ExitRecordedEvent, UnlinkEvent, WatchingMessage } from './unlink-watch-worker.ts';
+import type { ExitRecordedEvent, NotReadyEvent, UnlinkEvent, WatchingMessage } from './unlink-watch-worker.ts';
+import { procCpu } from './cpu.ts';
 
 /** `ctr events` line: "<date> <time> <offset> <zone> <namespace> <topic> <json>". */
 const EVENT_LINE = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) ([+-]\d\d)(\d\d) \S+ \S+ (\/tasks\/(?:exit|delete)) (\{.*\})\s*$/;
@@ -34,6 +35,10 @@ export class GroundTruth {
   private readonly unlinks = new Map<string, number[]>();
   /** container id -> when the CRI wrote its exit into the container's status file. */
   private readonly exitRecords = new Map<string, number>();
+  /** sandbox id -> when the CRI turned it NOTREADY, bracketed by the worker's asks. */
+  private readonly notReady = new Map<string, NotReadyEvent>();
+  /** The worker thread's id, for its CPU (workerCpuMs). */
+  private workerTid: number | undefined;
   /** ifindex -> when `ip monitor` saw it deleted (ifindexes are not reused soon, but may be). */
   private readonly linkDeletes = new Map<number, number[]>();
   /** Deleted links by name, for the monitor's positive control. */
@@ -47,9 +52,16 @@ export class GroundTruth {
   /** Starts the three sources; their stops are registered in `undo` before they start. */
   async start(socket: string, dirs: string[], undo: UndoStack): Promise<void> {
     undo.push('ground-truth watchers (ctr events, inotify worker, ip monitor)', () => this.stop());
-    this.worker = new Worker(new URL('./unlink-watch-worker.ts', import.meta.url), { workerData: { dirs } });
-    this.worker.on('message', (message: UnlinkEvent | WatchingMessage | ExitRecordedEvent) => {
-      if ('watching' in message) return;
+    this.worker = new Worker(new URL('./unlink-watch-worker.ts', import.meta.url), { workerData: { dirs, criEndpoint: socket } });
+    this.worker.on('message', (message: UnlinkEvent | WatchingMessage | ExitRecordedEvent | NotReadyEvent) => {
+      if ('watching' in message) {
+        this.workerTid = message.tid;
+        return;
+      }
+      if ('notReady' in message) {
+        this.notReady.set(message.notReady, message);
+        return;
+      }
       if ('exitRecorded' in message) {
         this.exitRecords.set(message.exitRecorded, message.atMs);
         return;
@@ -60,6 +72,7 @@ export class GroundTruth {
     const [first] = (await Promise.race([once(this.worker, 'message'), once(this.worker, 'error').then(([error]) => Promise.reject(error as Error))])) as [unknown];
     if (typeof first !== 'object' || first === null || !('watching' in first)) throw new Error(`inotify worker said ${JSON.stringify(first)} instead of "watching"`);
     this.notes['inotify'] = `worker thread at ${(first as WatchingMessage).priority}`;
+    this.notes['sandbox states'] = 'PodSandboxStatus asked by the same worker from the sandbox bundle\'s removal on, at least 2 ms apart; the truth is when the last ask answered "ready" was sent; its CPU is left out of the client\'s';
 
     // The socket is the guard's $1, not part of the script.
     this.events = startGuarded('ctr --address "$1" events', [socket]);
@@ -113,6 +126,30 @@ export class GroundTruth {
   /** Follows each container's CRI status file from now on (exitRecordedAt), in the worker. */
   followCriStatus(criRootDir: string, containerIds: string[]): void {
     for (const id of containerIds) this.worker?.postMessage({ criStatusDir: path.join(criRootDir, 'containers', id) });
+  }
+
+  /** Asks the CRI for the sandbox's state from its task bundle's removal on (notReadyAt). */
+  followSandbox(taskDir: string, sandboxId: string): void {
+    this.worker?.postMessage({ sandboxBundle: path.join(taskDir, sandboxId), sandboxId });
+  }
+
+  /**
+   * When the CRI turned the sandbox NOTREADY: the worker's asks bracket it, after the last
+   * "ready" ask was sent and by the first "not ready" answer; the earlier end is taken, so a lag
+   * against it is the most the harness can have been late.
+   */
+  notReadyAt(sandboxId: string): { afterMs: number; byMs: number; asks: number } | undefined {
+    return this.notReady.get(sandboxId);
+  }
+
+  /** CPU (ms) the worker thread used so far: the ground truth's, left out of the client's. */
+  workerCpuMs(): number {
+    if (this.workerTid === undefined) return 0;
+    try {
+      return procCpu(`self/task/${this.workerTid}`).own;
+    } catch {
+      return 0; // The worker ended (the bench's teardown).
+    }
   }
 
   /** When the CRI recorded the container's exit (its status file rewritten with FinishedAt): from then on it answers "exited". */

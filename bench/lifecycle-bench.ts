@@ -102,7 +102,7 @@ function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
 /** The node view the harness lifecycles watch through: as the local provider builds it (lib/providers/local). */
 async function harnessNodeView(client: CriClient, layout: RunLayout, undo: UndoStack): Promise<{ view: ShellNodeView; events: string }> {
   // As the local provider builds its node: the change sources, closed through the undo.
-  const events = await startLocalNodeEvents({ containerdSocket: layout.socket, containerdNamespace: 'k8s.io' });
+  const events = await startLocalNodeEvents({ containerdSocket: layout.socket, containerdNamespace: 'k8s.io', criEndpoint: layout.socket });
   undo.push('stop the change sources (event stream, inotify, ip monitor, pidfd)', () => events.close());
   const described = Object.entries(events.sources()).map(([kind, state]) => `${kind}: ${'source' in state ? state.source : `none (${state.none})`}`).join('; ');
   return { view: embeddedNodeView(client, layout, events), events: described };
@@ -157,6 +157,14 @@ interface Lag {
    * deletes the task, then marks the sandbox NOTREADY, so this is nearly the harness's own share.
    */
   sandboxNotReadyVsTaskDelete: Stats;
+  /**
+   * sandboxNotReady against the sandbox's bundle removal (the ground truth until 2026-12-03): the
+   * CRI turns the sandbox after it, 10-140 ms later at 16 pods, so this holds the CRI's own delay.
+   */
+  sandboxNotReadyVsBundle: Stats;
+  /** The ground truth's own bracket of the CRI's turn (first "not ready" answer minus last "ready" ask), and its asks per pod. */
+  notReadyBracket: Stats;
+  notReadyAsks: Stats;
   /** containersGone against the last task bundle's removal: the CRI's own handling of the exits included. */
   containersGoneVsTaskBundles: Stats;
   /** Per event timed by its source's stamp: the look that confirmed it, ms after the stamp. */
@@ -263,10 +271,13 @@ async function main(): Promise<number> {
     const target = { node: nodeView.view, capabilities: { kubelet: false, containerAttempts: true, ipamVisible: true, linksVisible: true }, runtimeName: version.runtimeName };
     const manifest = await loadPodManifest(path.join(ROOT, 'fixtures', 'pods', 'trio.yaml'));
     const truth = new GroundTruth();
-    const harness = (): Promise<Sample> => harnessLifecycle({ driver, client: harnessClient, target, manifest, beforeDelete: (ids) => truth.followCriStatus(layout.criRootDir, ids) });
+    const harness = (): Promise<Sample> => harnessLifecycle({ driver, client: harnessClient, target, manifest, beforeDelete: (sandboxId, ids) => {
+      truth.followCriStatus(layout.criRootDir, ids);
+      truth.followSandbox(layout.taskDir, sandboxId);
+    } });
     const raw = (): Promise<Sample> =>
       rawLifecycle({ client: node.client, manifest, image: node.appImage, runId, namespace: `pause-conformance-bench-raw-${runId}`, logRoot: rawLogRoot(layout.dir), cgroupParent: layout.cgroupParent, undo });
-    await step('ground truth: containerd exit events, inotify on the netns and IPAM directories, ip monitor of host links (seen a test veth go)', async () => {
+    await step('ground truth: containerd exit events, inotify on the netns and IPAM directories, ip monitor of host links (seen a test veth go), sandbox states asked of the CRI from each bundle\'s removal', async () => {
       // Both exist once the first pod is made; made here so the watches can start before it.
       await mkdir(layout.netnsDir, { recursive: true, mode: 0o700 });
       await mkdir(ipamDir, { recursive: true, mode: 0o700 });
@@ -389,9 +400,9 @@ async function measureLevel(
   const collected: Record<Mode, { samples: Sample[]; wallMs: number; cpu: CpuSnapshot }> = { harness: { samples: [], wallMs: 0, cpu: { ...zero } }, raw: { samples: [], wallMs: 0, cpu: { ...zero } } };
   for (const [mode, count] of order) {
     if (count === 0) continue;
-    const cpuBefore = cpuSnapshot(containerdPid);
+    const cpuBefore = cpuSnapshot(containerdPid, truth.workerCpuMs());
     const batch = await runBatch(count, concurrency, lifecycles[mode], interrupted);
-    const used = cpuSince(cpuBefore, cpuSnapshot(containerdPid));
+    const used = cpuSince(cpuBefore, cpuSnapshot(containerdPid, truth.workerCpuMs()));
     const into = collected[mode];
     into.samples.push(...batch.samples);
     into.wallMs += batch.wallMs;
@@ -427,10 +438,13 @@ async function measureLevel(
  *   (<state>/io.containerd.runtime.v2.task/k8s.io/<id>, the end of containerd's task delete), the
  *   lag also holds the CRI's own handling of the exit, which it does one exit at a time (hundreds
  *   of ms at 16 pods): printed beside it, not judged;
- * - sandboxNotReady: the sandbox task's bundle directory removed: the CRI keeps no file of a
- *   sandbox's state, and marks it NOTREADY right after that removal at rest (measured: 6 ms after,
- *   107 ms after its /tasks/delete was published), so its own handling is in this lag (the lag
- *   against its /tasks/delete is printed beside it);
+ * - sandboxNotReady: when the CRI turned the sandbox NOTREADY. It keeps that state in memory only,
+ *   so the bench's worker asks it (PodSandboxStatus, back to back, at least 2 ms apart) from the
+ *   sandbox task's bundle removal on; the truth is when the last ask that got "ready" was sent, the
+ *   earliest the turn can have been (the first "not ready" answer is the latest; both are printed).
+ *   Until 2026-12-03 the truth was the bundle's removal ("the CRI turns it right after": 6 ms at
+ *   rest); at 16 pods the CRI still answered "ready" 10-140 ms after it, so that lag held the CRI's
+ *   own delay (printed beside it, not judged);
  * - netnsGone, ipReleased: inotify saw the netns bind mount and the IP's file unlinked;
  * - vethGone: `ip monitor` saw the host-side veth (by ifindex) deleted.
  * A pod without ground truth for an event is counted per event, not guessed.
@@ -445,6 +459,9 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
   const missing = Object.fromEntries(LAG_EVENTS.map((e) => [e, 0])) as Record<LagEvent, number>;
   const complete: number[] = [];
   const notReadyVsDelete: number[] = [];
+  const notReadyVsBundle: number[] = [];
+  const bracket: number[] = [];
+  const asks: number[] = [];
   const containersVsBundles: number[] = [];
   /** Per event timed by a source's stamp: how long after the stamp the look that confirmed it came. */
   const confirmLags = Object.fromEntries(LAG_EVENTS.map((e) => [e, [] as number[]])) as Record<LagEvent, number[]>;
@@ -455,7 +472,7 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
     const real: Record<LagEvent, number | undefined> = {
       pauseGone: exited,
       containersGone: latest(sample.containerIds.map((id) => truth.exitRecordedAt(id))),
-      sandboxNotReady: truth.unlinkedAfter(taskDir, sample.sandboxId, sample.deleteCalledAt),
+      sandboxNotReady: truth.notReadyAt(sample.sandboxId)?.afterMs,
       netnsGone: sample.netnsPath ? truth.unlinkedAfter(netnsDir, path.basename(sample.netnsPath), sample.deleteCalledAt) : undefined,
       ipReleased: truth.unlinkedAfter(ipamDir, sample.ip, sample.deleteCalledAt),
       vethGone: sample.vethIndex === undefined ? undefined : truth.linkDeletedAfter(sample.vethIndex, sample.deleteCalledAt),
@@ -484,6 +501,13 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
     }
     const bundlesGone = latest(sample.containerIds.map((id) => truth.unlinkedAfter(taskDir, id, sample.deleteCalledAt)));
     if (bundlesGone !== undefined && sample.seenAt?.['containersGone'] !== undefined) containersVsBundles.push(sample.seenAt['containersGone'] - bundlesGone);
+    const bundleGone = truth.unlinkedAfter(taskDir, sample.sandboxId, sample.deleteCalledAt);
+    if (bundleGone !== undefined && sample.seenAt?.['sandboxNotReady'] !== undefined) notReadyVsBundle.push(sample.seenAt['sandboxNotReady'] - bundleGone);
+    const turned = truth.notReadyAt(sample.sandboxId);
+    if (turned) {
+      bracket.push(turned.byMs - turned.afterMs);
+      asks.push(turned.asks);
+    }
     const sandboxDeleted = truth.deletedAt(sample.sandboxId);
     if (sandboxDeleted !== undefined && sample.seenAt?.['sandboxNotReady'] !== undefined) notReadyVsDelete.push(sample.seenAt['sandboxNotReady'] - sandboxDeleted);
     if (sample.seenAt?.['shimGone'] !== undefined) shim.push(sample.seenAt['shimGone'] - sample.deleteCalledAt);
@@ -498,6 +522,9 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
     worstEvent,
     complete: stats(complete),
     sandboxNotReadyVsTaskDelete: stats(notReadyVsDelete),
+    sandboxNotReadyVsBundle: stats(notReadyVsBundle),
+    notReadyBracket: stats(bracket),
+    notReadyAsks: stats(asks),
     containersGoneVsTaskBundles: stats(containersVsBundles),
     confirmedAfterStamp: Object.fromEntries(LAG_EVENTS.filter((e) => confirmLags[e].length > 0).map((e) => [e, stats(confirmLags[e])])),
     shimGoneAfterDelete: stats(shim),
@@ -530,7 +557,7 @@ function printLevel(result: LevelResult): void {
     say(`    ${event.padEnd(15)} ${`${round(s.median)}`.padStart(5)} / ${`${round(s.p95)}`.padStart(5)} / ${`${round(s.max)}`.padStart(5)}${missing ? `   ${missing} pod(s) without ground truth` : ''}${by ? `   seen by ${Object.entries(by).map(([source, n]) => `${source} ${n}`).join(', ')}` : ''}`);
   }
   say(`    worst p95: ${round(lag.worstP95)} ms (${lag.worstEvent}); complete ${round(lag.complete.median)}/${round(lag.complete.p95)} ms`);
-  say(`    not judged: containersGone against the last task bundle's removal (the CRI's handling of the exits in) ${round(lag.containersGoneVsTaskBundles.median)}/${round(lag.containersGoneVsTaskBundles.p95)} ms; sandboxNotReady against the sandbox's /tasks/delete (containerd's handling left out) ${round(lag.sandboxNotReadyVsTaskDelete.median)}/${round(lag.sandboxNotReadyVsTaskDelete.p95)} ms; shimGone seen ${round(lag.shimGoneAfterDelete.median)}/${round(lag.shimGoneAfterDelete.p95)} ms after the delete call (no ground truth)`);
+  say(`    not judged: containersGone against the last task bundle's removal (the CRI's handling of the exits in) ${round(lag.containersGoneVsTaskBundles.median)}/${round(lag.containersGoneVsTaskBundles.p95)} ms; sandboxNotReady against the sandbox's /tasks/delete (containerd's handling left out) ${round(lag.sandboxNotReadyVsTaskDelete.median)}/${round(lag.sandboxNotReadyVsTaskDelete.p95)} ms, against its bundle's removal (the CRI's delay in) ${round(lag.sandboxNotReadyVsBundle.median)}/${round(lag.sandboxNotReadyVsBundle.p95)} ms; the ground truth's bracket of the CRI's turn ${round(lag.notReadyBracket.median)}/${round(lag.notReadyBracket.p95)} ms (${round(lag.notReadyAsks.median)}/${round(lag.notReadyAsks.p95)} asks); shimGone seen ${round(lag.shimGoneAfterDelete.median)}/${round(lag.shimGoneAfterDelete.p95)} ms after the delete call (no ground truth)`);
   const confirmed = Object.entries(lag.confirmedAfterStamp).map(([event, s]) => `${event} ${round(s.median)}/${round(s.p95)}`);
   if (confirmed.length > 0) say(`    timed by their source's stamp, the look that confirmed it came after it (ms, median/p95): ${confirmed.join(', ')}`);
 }

@@ -70,8 +70,8 @@ export interface HarnessContext {
   /** The node and what can be checked on it, as the suites' goneTarget() gives it. */
   target: GoneTarget;
   manifest: PodManifest;
-  /** Called with the pod's container ids right before the delete (the bench's ground truth follows them). */
-  beforeDelete?: (containerIds: string[]) => void;
+  /** Called with the pod's sandbox and container ids right before the delete (the bench's ground truth follows them). */
+  beforeDelete?: (sandboxId: string, containerIds: string[]) => void;
 }
 
 export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
@@ -102,7 +102,7 @@ export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
   if (unwatched.length > 0) throw new Error(`pod ${pod.name}: ${unwatched.map((name) => `${name} not checked (${plan.notChecked[name] ?? 'no condition'})`).join('; ')}`);
   const observedAt = Date.now();
 
-  ctx.beforeDelete?.(containerIds);
+  ctx.beforeDelete?.(pod.sandboxId, containerIds);
   const ev: Evidence = {};
   const deleteCalledAt = Date.now();
   const watching = watchGone(plan, deleteCalledAt, ev, { timeoutMs: 60_000 });

@@ -1,12 +1,16 @@
 /**
  * Worker thread of bench/ground-truth.ts: watches directories with inotify (fs.watch) and posts
- * the time each entry disappeared, and when the CRI recorded a container's exit in its status file. It runs on its own event loop, so the main thread's work (the
+ * the time each entry disappeared, when the CRI recorded a container's exit in its status file,
+ * and when it turned a sandbox NOTREADY (asked from its bundle's removal on). It runs on its own event loop, so the main thread's work (the
  * harness polling at concurrency 16) does not delay the timestamps it takes; and at nice -10 (this
  * thread only), so the bench's CPU hog (busy loops at nice 0 on every core) does not either: a
  * stamp taken late would make the harness look early.
  */
-import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { CriClient } from '../lib/cri/client.ts';
+import { CriInspector } from '../lib/node/cri-inspector.ts';
 import { parentPort, workerData } from 'node:worker_threads';
 import { exitRecordedPerStatusFile } from '../lib/node/cri-status-file.ts';
 import { reniceThisThread } from '../lib/linux/thread-priority.ts';
@@ -24,23 +28,73 @@ export interface ExitRecordedEvent {
   atMs: number;
 }
 
+/**
+ * When the CRI turned a sandbox NOTREADY, bracketed by this thread's own asks from its bundle's
+ * removal on: after `afterMs` (the last ask that got "ready" was sent then, or the bundle went),
+ * by `byMs` (the first "not ready" answer came then).
+ */
+export interface NotReadyEvent {
+  notReady: string;
+  afterMs: number;
+  byMs: number;
+  asks: number;
+}
+
 /** The worker's first message: watching, and at which priority its stamps are taken. */
 export interface WatchingMessage {
   watching: true;
   priority: string;
+  /** This thread's id: its CPU is the bench's ground truth, not the client's, and is left out of the client's. */
+  tid: number;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
 const priority = reniceThisThread(-10);
-const dirs = (workerData as { dirs: string[] }).dirs;
+const { dirs, criEndpoint } = workerData as { dirs: string[]; criEndpoint: string };
 const watchers: FSWatcher[] = [];
+/** Sandbox task bundles (full path) whose removal starts asking the CRI for the sandbox's state. */
+const sandboxBundles = new Map<string, string>();
+const cri = new CriClient(criEndpoint, { callTimeoutMs: 5_000 });
+const inspector = new CriInspector(cri);
+/** Between two asks, at least (as the harness's inotify thread). */
+const ASK_EVERY_MS = 2;
+const ASK_FOR_MS = 5_000;
+
+/**
+ * The CRI keeps a sandbox's state in memory only: the one way to see it turn is to ask. Asked
+ * from the bundle's removal (the CRI turns it after that: 10-140 ms later at 16 pods), back to
+ * back, on this idle thread; what is posted brackets the moment it turned.
+ */
+async function askUntilNotReady(sandboxId: string, removedAtMs: number): Promise<void> {
+  let afterMs = removedAtMs;
+  for (let asks = 1; now() - removedAtMs < ASK_FOR_MS; asks++) {
+    const sentAtMs = now();
+    let state: string;
+    try {
+      state = await inspector.sandboxState(sandboxId);
+    } catch {
+      return; // No answer: this sandbox has no ground truth, counted so.
+    }
+    if (state !== 'ready') return parentPort!.postMessage({ notReady: sandboxId, afterMs, byMs: now(), asks } satisfies NotReadyEvent);
+    afterMs = sentAtMs;
+    const since = now() - sentAtMs;
+    if (since < ASK_EVERY_MS) await delay(ASK_EVERY_MS - since);
+  }
+}
+
 for (const dir of dirs) {
   watchers.push(
     watch(dir, (type, name) => {
       if (type !== 'rename' || !name) return;
       const atMs = now();
+      const fullPath = path.join(dir, name);
       // inotify reports creation and removal alike as "rename": only an entry that is gone counts.
-      if (!existsSync(path.join(dir, name))) parentPort!.postMessage({ dir, name, atMs } satisfies UnlinkEvent);
+      if (existsSync(fullPath)) return;
+      parentPort!.postMessage({ dir, name, atMs } satisfies UnlinkEvent);
+      const sandboxId = sandboxBundles.get(fullPath);
+      if (sandboxId === undefined) return;
+      sandboxBundles.delete(fullPath);
+      void askUntilNotReady(sandboxId, atMs);
     }),
   );
 }
@@ -66,8 +120,13 @@ function watchCriStatus(dir: string): void {
   watchers.push(watcher);
 }
 
-parentPort!.postMessage({ watching: true, priority } satisfies WatchingMessage);
-parentPort!.on('message', (message: 'stop' | { criStatusDir: string }) => {
+// /proc/thread-self is "<pid>/task/<tid>" for the thread that reads it.
+parentPort!.postMessage({ watching: true, priority, tid: Number(path.basename(readlinkSync('/proc/thread-self'))) } satisfies WatchingMessage);
+parentPort!.on('message', (message: 'stop' | { criStatusDir: string } | { sandboxBundle: string; sandboxId: string }) => {
+  if (message !== 'stop' && 'sandboxBundle' in message) {
+    sandboxBundles.set(message.sandboxBundle, message.sandboxId);
+    return;
+  }
   if (message !== 'stop') {
     try {
       watchCriStatus(message.criStatusDir);
@@ -77,5 +136,6 @@ parentPort!.on('message', (message: 'stop' | { criStatusDir: string }) => {
     return;
   }
   for (const watcher of watchers) watcher.close();
+  cri.close();
   parentPort!.close();
 });
