@@ -203,13 +203,14 @@ export class CriPodDriver implements PodDriver {
   async delete(pod: PodRef): Promise<DeleteResult> {
     const calledAtMs = Date.now();
     const grace = pod.manifest.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
-    // As kubelet's killPod: stop the containers with the grace period, then the sandbox.
-    const containers = await this.client.listContainers({ podSandboxId: pod.sandboxId });
-    await Promise.all(containers.filter((c) => c.state !== 'CONTAINER_EXITED').map((c) => this.client.stopContainer(c.id, grace)));
+    const state = this.state(pod);
+    // As kubelet's killPod: stop the containers with the grace period, then the sandbox. The
+    // driver made every container of the pod and knows the current attempt of each: no list call
+    // (an exited one's StopContainer is a no-op; earlier attempts have exited).
+    await Promise.all([...state.containers.values()].map((ref) => this.client.stopContainer(ref.id, grace)));
     await this.client.stopPodSandbox(pod.sandboxId);
     await this.client.removePodSandbox(pod.sandboxId);
     const returnedAtMs = Date.now();
-    const state = this.state(pod);
     await this.removeLogDirectory(state.sandboxConfig.metadata);
     state.undo.release();
     this.pods.delete(pod.uid);
