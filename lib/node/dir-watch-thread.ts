@@ -62,14 +62,23 @@ const ASK_SANDBOX_EVERY_MS = 4;
 const sandboxAsks = new Map<string, string>();
 let sandboxStates: Promise<(sandboxId: string) => Promise<SandboxState>> | undefined;
 
-/** The CRI's answer for a sandbox, through a client of this thread's own, loaded at the first ask. */
-async function sandboxStateOf(sandboxId: string): Promise<SandboxState> {
+/**
+ * A client of this thread's own, loaded when the first sandbox is followed (before its delete):
+ * loading gRPC and the CRI's proto takes this thread ~170 ms, which at the first removal would
+ * have made the first pod's NOTREADY that late.
+ */
+function loadSandboxStates(): Promise<(sandboxId: string) => Promise<SandboxState>> {
   sandboxStates ??= (async () => {
     const [{ CriClient }, { CriInspector }] = await Promise.all([import('../cri/client.ts'), import('./cri-inspector.ts')]);
     const inspector = new CriInspector(new CriClient(criEndpoint!, { callTimeoutMs: ASK_SANDBOX_FOR_MS }));
     return (id: string) => inspector.sandboxState(id);
   })();
-  return (await sandboxStates)(sandboxId);
+  return sandboxStates;
+}
+
+/** The CRI's answer for a sandbox. */
+async function sandboxStateOf(sandboxId: string): Promise<SandboxState> {
+  return (await loadSandboxStates())(sandboxId);
 }
 
 /**
@@ -95,6 +104,8 @@ const watchers = new Map<string, FSWatcher>();
 port.on('message', (message: ToDirWatchThread) => {
   if (message.kind === 'ask-sandbox') {
     sandboxAsks.set(message.path, message.sandboxId);
+    // A load that fails says so at the first ask (askUntilNotReady then tells the removal itself).
+    loadSandboxStates().catch(() => undefined);
     return answer(message.seq, {});
   }
   const { dir, seq, criStatus } = message;

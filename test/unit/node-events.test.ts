@@ -55,6 +55,9 @@ describe('node change sources', function () {
     expect(events.whyNot({ kind: 'path', path: path.join(dir, 'x') })).to.equal(undefined);
     expect(events.whyNot({ kind: 'path', path: path.join(dir, 'no-such-dir', 'x') })).to.match(/^inotify on .*no-such-dir refused: /);
     expect(events.whyNot({ kind: 'task', id: 'abc' })).to.equal('no containerd socket known on this target');
+    // A sandbox's state is asked of the CRI only where the sources know its endpoint: here a
+    // watch falls back to the bundle, netns and veth (sandbox-gone.ts).
+    expect(events.whyNot({ kind: 'path', path: path.join(dir, 'sandbox-id'), reads: 'cri-sandbox' })).to.equal("no CRI endpoint to ask for a sandbox's state on this target");
   });
 
   it('sees a removed file within a few ms of the unlink, woken by inotify, with no look in between', async function () {
