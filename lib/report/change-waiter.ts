@@ -55,7 +55,7 @@ export class ChangeWaiter {
    * With `atRemoval` (the condition is exactly the absence of the followed things), a change is
    * looked at again only once every followed thing was told gone: before that a look can only see
    * one still there, and the next one's word wakes the look anyway. Following up after each of a
-   * pod's three container exits and each of a veth's link messages made 15 of the 25 looks a pod
+   * pod's three container exits and each of a veth's link messages made 15 of the 43 looks a pod
    * took at 16 pods (npm run bench, 2026-12-03).
    */
   constructor(events: NodeEvents, keys: ChangeKey[], followUpAfter: (change: Change) => boolean = () => true, atRemoval = false) {
