@@ -142,6 +142,11 @@ export class GroundTruth {
     return this.notReady.get(sandboxId);
   }
 
+  /** The worker thread's id (its CPU is the ground truth's), once it runs. */
+  get workerThreadId(): number | undefined {
+    return this.workerTid;
+  }
+
   /** CPU (ms) the worker thread used so far: the ground truth's, left out of the client's. */
   workerCpuMs(): number {
     if (this.workerTid === undefined) return 0;

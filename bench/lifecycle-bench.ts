@@ -44,7 +44,7 @@ import { runLayout, type RunLayout } from '../lib/runtime/run-layout.ts';
 import { validateSubnet } from '../lib/runtime/subnet.ts';
 import { ensurePackages, LOCAL_NODE_REQUIREMENTS } from '../lib/runtime/system-deps.ts';
 import { startCpuHog } from './cpu-hog.ts';
-import { cpuSince, cpuSnapshot, type CpuSnapshot } from './cpu.ts';
+import { cpuSince, cpuSnapshot, threadCpu, threadCpuSince, THREAD_KINDS, type CpuSnapshot, type ThreadKind } from './cpu.ts';
 import { GroundTruth } from './ground-truth.ts';
 import { harnessLifecycle, LAG_EVENTS, rawLifecycle, rawLogRoot, TimedCriClient, type Sample } from './lifecycles.ts';
 import { blockOrder, podsAt, type Mode } from './schedule.ts';
@@ -179,7 +179,8 @@ interface LevelResult {
   concurrency: number;
   /** Run with the CPU hog: busy loops on every core. */
   hog: boolean;
-  modes: Record<Mode, { pods: number; wallMs: number; podsPerS: number; phases: Record<Phase, Stats>; cpuMsPerPod: CpuSnapshot }>;
+  /** cpuByThreadMsPerPod: the bench process's share by kind of thread (bench/cpu.ts threadCpu), per pod. */
+  modes: Record<Mode, { pods: number; wallMs: number; podsPerS: number; phases: Record<Phase, Stats>; cpuMsPerPod: CpuSnapshot; cpuByThreadMsPerPod: Record<ThreadKind, number> }>;
   ratios: Record<Phase, number>;
   /** Harness client CPU per pod (bench + its commands) over raw's. */
   cpuRatio: number;
@@ -397,24 +398,32 @@ async function measureLevel(
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
   const zero: CpuSnapshot = { benchMs: 0, commandsMs: 0, containerdMs: 0 };
-  const collected: Record<Mode, { samples: Sample[]; wallMs: number; cpu: CpuSnapshot }> = { harness: { samples: [], wallMs: 0, cpu: { ...zero } }, raw: { samples: [], wallMs: 0, cpu: { ...zero } } };
+  const noThreads = (): Record<ThreadKind, number> => Object.fromEntries(THREAD_KINDS.map((kind) => [kind, 0])) as Record<ThreadKind, number>;
+  const collected: Record<Mode, { samples: Sample[]; wallMs: number; cpu: CpuSnapshot; threads: Record<ThreadKind, number> }> = {
+    harness: { samples: [], wallMs: 0, cpu: { ...zero }, threads: noThreads() },
+    raw: { samples: [], wallMs: 0, cpu: { ...zero }, threads: noThreads() },
+  };
   for (const [mode, count] of order) {
     if (count === 0) continue;
+    const threadsBefore = threadCpu(truth.workerThreadId);
     const cpuBefore = cpuSnapshot(containerdPid, truth.workerCpuMs());
     const batch = await runBatch(count, concurrency, lifecycles[mode], interrupted);
     const used = cpuSince(cpuBefore, cpuSnapshot(containerdPid, truth.workerCpuMs()));
+    const threadsUsed = threadCpuSince(threadsBefore, threadCpu(truth.workerThreadId));
     const into = collected[mode];
     into.samples.push(...batch.samples);
     into.wallMs += batch.wallMs;
     into.cpu = { benchMs: into.cpu.benchMs + used.benchMs, commandsMs: into.cpu.commandsMs + used.commandsMs, containerdMs: into.cpu.containerdMs + used.containerdMs };
+    for (const kind of THREAD_KINDS) into.threads[kind] += threadsUsed[kind];
   }
   const modes = {} as LevelResult['modes'];
   for (const mode of ['harness', 'raw'] as const) {
-    const { samples, wallMs, cpu } = collected[mode];
+    const { samples, wallMs, cpu, threads } = collected[mode];
     const phases = Object.fromEntries(PHASES.map((phase) => [phase, stats(samples.map((s) => phaseOf(s, phase)))])) as Record<Phase, Stats>;
     const perPod = (ms: number): number => round(ms / samples.length);
     const cpuMsPerPod = { benchMs: perPod(cpu.benchMs), commandsMs: perPod(cpu.commandsMs), containerdMs: perPod(cpu.containerdMs) };
-    modes[mode] = { pods: samples.length, wallMs, podsPerS: round((samples.length * 1000) / wallMs, 2), phases, cpuMsPerPod };
+    const cpuByThreadMsPerPod = Object.fromEntries(THREAD_KINDS.map((kind) => [kind, perPod(threads[kind])])) as Record<ThreadKind, number>;
+    modes[mode] = { pods: samples.length, wallMs, podsPerS: round((samples.length * 1000) / wallMs, 2), phases, cpuMsPerPod, cpuByThreadMsPerPod };
   }
   const ratios = Object.fromEntries(PHASES.map((phase) => [phase, round(modes.harness.phases[phase].median / modes.raw.phases[phase].median, 2)])) as Record<Phase, number>;
   // The client's CPU: this process and the commands it waited for; containerd's is the runtime's, not the client's.
@@ -538,6 +547,8 @@ function printLevel(result: LevelResult): void {
   say(`  machine: load average ${result.context.loadAverage1m} on ${os.availableParallelism()} cpus${result.hog ? ` with ${result.context.hogLoops} busy loops` : ''}; bench event-loop delay p99 ${result.context.eventLoopDelayP99Ms} ms`);
   const cpu = (c: CpuSnapshot): string => `bench ${c.benchMs} + its commands ${c.commandsMs} + containerd ${c.containerdMs}`;
   say(`  cpu ms per pod: harness: ${cpu(harness.cpuMsPerPod)}; raw: ${cpu(raw.cpuMsPerPod)}; client (bench + commands) harness/raw ${result.cpuRatio.toFixed(2)}`);
+  const byThread = (t: Record<ThreadKind, number>): string => THREAD_KINDS.map((kind) => `${kind} ${t[kind]}`).join(', ');
+  say(`    the bench's share by thread (main: calls and the sources' lines; workers: the harness's inotify thread and its asks of the CRI; v8: GC and compiling; pool: libuv): harness ${byThread(harness.cpuByThreadMsPerPod)}; raw ${byThread(raw.cpuByThreadMsPerPod)}`);
   const rows = PHASES.map((phase) => {
     const h = harness.phases[phase];
     const r = raw.phases[phase];
