@@ -24,7 +24,7 @@
  * BENCH_SUBNET (default 10.214.0.0/24), BENCH_REPORT_DIR (default reports).
  */
 import { execa } from 'execa';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -314,6 +314,17 @@ async function main(): Promise<number> {
   }
 
   say('\nteardown');
+  // The run directory goes with the undo: a failure's containerd log is kept beside the report,
+  // where the runtime said why (a "ttrpc: closed" from a StopContainer at 16 pods had none).
+  if (failure && !(failure instanceof Interrupted) && !isUserFacing(failure)) {
+    const kept = path.join(config.reportDir, `containerd-${runId}.log`);
+    await mkdir(config.reportDir, { recursive: true })
+      .then(() => copyFile(layout.logFile, kept))
+      .then(
+        () => say(`  containerd's log kept: ${kept}`),
+        (error: unknown) => say(`  containerd's log not kept: ${messageOf(error)}`),
+      );
+  }
   const undoFailures = await undo.unwind();
   for (const f of undoFailures) say(`  ✗ ${f.label}: ${f.error}`);
   if (nodeLeaks) {
