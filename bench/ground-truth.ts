@@ -25,6 +25,7 @@ import { startGuarded, type GuardedChild } from './guarded-child.ts';
 import { parseMonitorLinkLine } from '../lib/node/link-monitor.ts';
 import type { ExitRecordedEvent, NotReadyEvent, UnlinkEvent, WatchingMessage } from './unlink-watch-worker.ts';
 import { procCpu } from './cpu.ts';
+import type { SandboxTurn } from '../lib/node/sandbox-turn.ts';
 
 /** `ctr events` line: "<date> <time> <offset> <zone> <namespace> <topic> <json>". */
 const EVENT_LINE = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) ([+-]\d\d)(\d\d) \S+ \S+ (\/tasks\/(?:exit|delete)) (\{.*\})\s*$/;
@@ -138,7 +139,7 @@ export class GroundTruth {
    * "ready" ask was sent and by the first "not ready" answer; the earlier end is taken, so a lag
    * against it is the most the harness can have been late.
    */
-  notReadyAt(sandboxId: string): { afterMs: number; byMs: number; asks: number } | undefined {
+  notReadyAt(sandboxId: string): SandboxTurn | undefined {
     return this.notReady.get(sandboxId);
   }
 

@@ -8,9 +8,9 @@
  */
 import { existsSync, readFileSync, readlinkSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { CriClient } from '../lib/cri/client.ts';
 import { CriInspector } from '../lib/node/cri-inspector.ts';
+import { askUntilNotReady, type SandboxTurn } from '../lib/node/sandbox-turn.ts';
 import { parentPort, workerData } from 'node:worker_threads';
 import { exitRecordedPerStatusFile } from '../lib/node/cri-status-file.ts';
 import { reniceThisThread } from '../lib/linux/thread-priority.ts';
@@ -33,11 +33,8 @@ export interface ExitRecordedEvent {
  * removal on: after `afterMs` (the last ask that got "ready" was sent then, or the bundle went),
  * by `byMs` (the first "not ready" answer came then).
  */
-export interface NotReadyEvent {
+export interface NotReadyEvent extends SandboxTurn {
   notReady: string;
-  afterMs: number;
-  byMs: number;
-  asks: number;
 }
 
 /** The worker's first message: watching, and at which priority its stamps are taken. */
@@ -63,23 +60,12 @@ const ASK_FOR_MS = 5_000;
 /**
  * The CRI keeps a sandbox's state in memory only: the one way to see it turn is to ask. Asked
  * from the bundle's removal (the CRI turns it after that: 10-140 ms later at 16 pods), back to
- * back, on this idle thread; what is posted brackets the moment it turned.
+ * back, on this idle thread; what is posted brackets the moment it turned. No answer, or "ready"
+ * for ASK_FOR_MS: this sandbox has no ground truth, counted so.
  */
-async function askUntilNotReady(sandboxId: string, removedAtMs: number): Promise<void> {
-  let afterMs = removedAtMs;
-  for (let asks = 1; now() - removedAtMs < ASK_FOR_MS; asks++) {
-    const sentAtMs = now();
-    let state: string;
-    try {
-      state = await inspector.sandboxState(sandboxId);
-    } catch {
-      return; // No answer: this sandbox has no ground truth, counted so.
-    }
-    if (state !== 'ready') return parentPort!.postMessage({ notReady: sandboxId, afterMs, byMs: now(), asks } satisfies NotReadyEvent);
-    afterMs = sentAtMs;
-    const since = now() - sentAtMs;
-    if (since < ASK_EVERY_MS) await delay(ASK_EVERY_MS - since);
-  }
+async function postSandboxTurn(sandboxId: string, removedAtMs: number): Promise<void> {
+  const turn = await askUntilNotReady(() => inspector.sandboxState(sandboxId), removedAtMs, { everyMs: ASK_EVERY_MS, forMs: ASK_FOR_MS, firstAfterEvery: false, now }).catch(() => undefined);
+  if (turn) parentPort!.postMessage({ notReady: sandboxId, ...turn } satisfies NotReadyEvent);
 }
 
 for (const dir of dirs) {
@@ -94,7 +80,7 @@ for (const dir of dirs) {
       const sandboxId = sandboxBundles.get(fullPath);
       if (sandboxId === undefined) return;
       sandboxBundles.delete(fullPath);
-      void askUntilNotReady(sandboxId, atMs);
+      void postSandboxTurn(sandboxId, atMs);
     }),
   );
 }

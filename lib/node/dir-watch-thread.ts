@@ -16,13 +16,13 @@
  */
 import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../errors.ts';
 import { reniceThisThread } from '../linux/thread-priority.ts';
 import type { DirWatchThreadData, FromDirWatchThread, ToDirWatchThread, WatchReply } from './dir-watchers.ts';
 import { exitRecordedPerStatusFile } from './cri-status-file.ts';
 import type { SandboxState } from './node-view.ts';
+import { askUntilNotReady } from './sandbox-turn.ts';
 
 const port = parentPort!;
 const { answered, replies, criEndpoint } = workerData as DirWatchThreadData;
@@ -86,14 +86,10 @@ async function sandboxStateOf(sandboxId: string): Promise<SandboxState> {
  * that does not answer, or still says ready after ASK_SANDBOX_FOR_MS, gets the removal told
  * instead, as a plain change: the watch then looks itself.
  */
-async function askUntilNotReady(fullPath: string, sandboxId: string, removedAtMs: number): Promise<void> {
+async function tellSandboxTurn(fullPath: string, sandboxId: string, removedAtMs: number): Promise<void> {
   try {
-    for (let askedAt = removedAtMs; now() - removedAtMs < ASK_SANDBOX_FOR_MS; ) {
-      const sinceLastAsk = now() - askedAt;
-      if (sinceLastAsk < ASK_SANDBOX_EVERY_MS) await delay(ASK_SANDBOX_EVERY_MS - sinceLastAsk);
-      askedAt = now();
-      if ((await sandboxStateOf(sandboxId)) !== 'ready') return post({ kind: 'change', path: fullPath, atMs: now(), gone: true, via: 'cri' });
-    }
+    const turn = await askUntilNotReady(() => sandboxStateOf(sandboxId), removedAtMs, { everyMs: ASK_SANDBOX_EVERY_MS, forMs: ASK_SANDBOX_FOR_MS, firstAfterEvery: true, now });
+    if (turn) return post({ kind: 'change', path: fullPath, atMs: turn.byMs, gone: true, via: 'cri' });
   } catch {
     // Told below: the watch's own look says what the CRI answers.
   }
@@ -120,7 +116,7 @@ port.on('message', (message: ToDirWatchThread) => {
       if (sandboxId !== undefined) {
         // The removal itself is not the sandbox's state: the CRI's answer is told instead.
         sandboxAsks.delete(fullPath);
-        void askUntilNotReady(fullPath, sandboxId, atMs);
+        void tellSandboxTurn(fullPath, sandboxId, atMs);
         return;
       }
       // A CRI status file rewritten with the exit: read here, at once, as the stamp is taken.
