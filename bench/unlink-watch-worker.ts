@@ -6,14 +6,14 @@
  * thread only), so the bench's CPU hog (busy loops at nice 0 on every core) does not either: a
  * stamp taken late would make the harness look early.
  */
-import { existsSync, readFileSync, readlinkSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { CriClient } from '../lib/cri/client.ts';
 import { CriInspector } from '../lib/node/cri-inspector.ts';
 import { askUntilNotReady, type SandboxTurn } from '../lib/node/sandbox-turn.ts';
 import { parentPort, workerData } from 'node:worker_threads';
-import { exitRecordedPerStatusFile } from '../lib/node/cri-status-file.ts';
-import { reniceThisThread } from '../lib/linux/thread-priority.ts';
+import { exitRecordedInStatusFile } from '../lib/node/cri-status-file.ts';
+import { reniceThisThread, thisThreadId } from '../lib/linux/thread-priority.ts';
 
 export interface UnlinkEvent {
   dir: string;
@@ -93,21 +93,17 @@ function watchCriStatus(dir: string): void {
   const watcher = watch(dir, (_type, name) => {
     if (name !== 'status') return;
     const atMs = now();
-    try {
-      if (exitRecordedPerStatusFile(readFileSync(path.join(dir, name), 'utf8'))) {
-        parentPort!.postMessage({ exitRecorded: path.basename(dir), atMs } satisfies ExitRecordedEvent);
-        watcher.close();
-      }
-    } catch {
-      // Removed with its container, or caught mid-rename: the next rewrite tells.
+    // Removed with its container, or caught mid-rename, it says nothing: the next rewrite tells.
+    if (exitRecordedInStatusFile(path.join(dir, name))) {
+      parentPort!.postMessage({ exitRecorded: path.basename(dir), atMs } satisfies ExitRecordedEvent);
+      watcher.close();
     }
   });
   watcher.on('error', () => watcher.close());
   watchers.push(watcher);
 }
 
-// /proc/thread-self is "<pid>/task/<tid>" for the thread that reads it.
-parentPort!.postMessage({ watching: true, priority, tid: Number(path.basename(readlinkSync('/proc/thread-self'))) } satisfies WatchingMessage);
+parentPort!.postMessage({ watching: true, priority, tid: thisThreadId() } satisfies WatchingMessage);
 parentPort!.on('message', (message: 'stop' | { criStatusDir: string } | { sandboxBundle: string; sandboxId: string }) => {
   if (message !== 'stop' && 'sandboxBundle' in message) {
     sandboxBundles.set(message.sandboxBundle, message.sandboxId);

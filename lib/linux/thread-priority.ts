@@ -8,10 +8,14 @@ import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { messageOf } from '../errors.ts';
 
+/** The calling thread's id: /proc/thread-self is "<pid>/task/<tid>" for the thread that reads it. */
+export function thisThreadId(): number {
+  return Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+}
+
 export function reniceThisThread(nice: number): string {
   try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
-    os.setPriority(tid, nice);
+    os.setPriority(thisThreadId(), nice);
     return `nice ${nice}`;
   } catch (error) {
     return `nice 0 (renice refused: ${messageOf(error)})`;

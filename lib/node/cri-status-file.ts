@@ -48,6 +48,15 @@ export function exitRecordedPerStatusFile(text: string): boolean {
   return times !== undefined && times.startedAt > 0 && times.finishedAt > 0;
 }
 
+/** Whether the status file at `file`, read now on this machine, records the exit; a file removed or caught mid-rewrite says nothing (false). */
+export function exitRecordedInStatusFile(file: string): boolean {
+  try {
+    return exitRecordedPerStatusFile(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The file of a container on this machine, read: as runningPerStatusFile, undefined when it is not
  * there (removed, or another layout). Read at once, not through libuv's 4 pool threads, which at 16

@@ -14,13 +14,13 @@
  * main thread, busy with 16 pods, asked 9 times a pod and saw the flip 100-300 ms late at p95
  * (npm run bench, 2026-12-03).
  */
-import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../errors.ts';
 import { reniceThisThread } from '../linux/thread-priority.ts';
 import type { DirWatchThreadData, FromDirWatchThread, ToDirWatchThread, WatchReply } from './dir-watchers.ts';
-import { exitRecordedPerStatusFile } from './cri-status-file.ts';
+import { exitRecordedInStatusFile } from './cri-status-file.ts';
 import type { SandboxState } from './node-view.ts';
 import { askUntilNotReady } from './sandbox-turn.ts';
 
@@ -37,15 +37,6 @@ const now = (): number => performance.timeOrigin + performance.now();
 
 // Not root: the stamps are still this idle thread's, only not ahead of the runtime's work.
 const priority = reniceThisThread(-10);
-
-/** Whether a container's CRI status file says it ran and finished (a file caught mid-rewrite says nothing). */
-function exitRecordedIn(file: string): boolean {
-  try {
-    return exitRecordedPerStatusFile(readFileSync(file, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 /**
  * How long the CRI is asked for a sandbox's state after its bundle went: it turns within ms of
@@ -120,7 +111,7 @@ port.on('message', (message: ToDirWatchThread) => {
         return;
       }
       // A CRI status file rewritten with the exit: read here, at once, as the stamp is taken.
-      const exitRecorded = criStatus === true && name.toString() === 'status' && !removed && exitRecordedIn(fullPath);
+      const exitRecorded = criStatus === true && name.toString() === 'status' && !removed && exitRecordedInStatusFile(fullPath);
       post({ kind: 'change', path: fullPath, atMs, gone: removed || exitRecorded });
     });
     watcher.on('error', (error) => {

@@ -3,9 +3,10 @@
  * machine (fixtures/recorded/cri-container-status-files.txt): read as running or not, never as gone.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { criContainerStatusPath, criRootDirFromStatusInfo, runningPerStatusFile } from '../../lib/node/cri-status-file.ts';
+import os from 'node:os';
+import { criContainerStatusPath, criRootDirFromStatusInfo, exitRecordedInStatusFile, runningPerStatusFile } from '../../lib/node/cri-status-file.ts';
 
 const RECORDED = path.join(import.meta.dirname, '..', '..', 'fixtures', 'recorded');
 /** Per containerd version: the file at CreateContainer, then after the exit. */
@@ -38,6 +39,23 @@ describe('the CRI status file of a container', function () {
   it('says nothing of a file it cannot read', function () {
     expect(runningPerStatusFile('')).to.equal(undefined);
     expect(runningPerStatusFile('{"Version":"v2","State":"running"}')).to.equal(undefined);
+  });
+
+  it('reads a file on disk as recording the exit only once it does, and a missing one as not', function () {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pc-cri-status-'));
+    try {
+      const file = path.join(dir, 'status');
+      for (const [version, [created, exited]] of recordedByVersion()) {
+        if (exited === undefined) continue;
+        writeFileSync(file, created!);
+        expect(exitRecordedInStatusFile(file), `${version} created`).to.equal(false);
+        writeFileSync(file, exited);
+        expect(exitRecordedInStatusFile(file), `${version} exited`).to.equal(true);
+      }
+      expect(exitRecordedInStatusFile(path.join(dir, 'no-such-status'))).to.equal(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('finds the file under the CRI root containerd names in its Status info', function () {
