@@ -4,8 +4,8 @@
  * the CRI before it stops containerd; a containerd killed first would leave shims and mounts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CriClient } from '../cri/client.ts';
 import { pollUntil } from '../wait.ts';
@@ -31,18 +31,18 @@ async function logTail(logFile: string, lines = 5): Promise<string> {
  * one) is of the same containerd.
  */
 export async function startContainerd(binary: string, configFile: string, socket: string, logFile: string, readyTimeoutMs = 30_000): Promise<RunningContainerd> {
-  // One log for every containerd the run starts (an upgrade starts two): say where each begins.
-  // Made root-only before containerd appends to it.
-  await appendFile(logFile, `=== ${new Date().toISOString()} pause-conformance starts ${binary} --config ${configFile}\n`, { mode: 0o600 });
   // containerd writes its log to the file itself, through a descriptor of its own: execa's
   // { file } target pipes every line through this process (measured: 0.9 s of the harness's CPU
   // for 50 MB, against 22 ms for a descriptor), and the CRI logs each call at info, so the harness
   // paid for the runtime's logging. execa's types take no descriptor above 9, hence spawn.
   // Opened and closed synchronously: nothing may run between the spawn and the listeners below
   // (a spawn failure is emitted on the next tick).
-  const log = openSync(logFile, 'a');
+  // Root-only when made here, before anything is in it.
+  const log = openSync(logFile, 'a', 0o600);
   let subprocess: ChildProcess;
   try {
+    // One log for every containerd the run starts (an upgrade starts two): say where each begins.
+    writeSync(log, `=== ${new Date().toISOString()} pause-conformance starts ${binary} --config ${configFile}\n`);
     subprocess = spawn(binary, ['--config', configFile], {
       env: { PATH: `${path.dirname(binary)}:/usr/sbin:/usr/bin:/sbin:/bin` },
       detached: true,
