@@ -165,6 +165,13 @@ interface Lag {
   /** The ground truth's own bracket of the CRI's turn (first "not ready" answer minus last "ready" ask), and its asks per pod. */
   notReadyBracket: Stats;
   notReadyAsks: Stats;
+  /**
+   * sandboxNotReady against the ground truth's first "not ready" answer (the latest the turn can
+   * have been, as told to an idle asker at least 2 ms apart): the harness's own share of the lag,
+   * the CRI's round trip left out. Not judged: the judged truth is the earliest the turn can have
+   * been, so the lag there holds the bracket too.
+   */
+  sandboxNotReadyVsFirstAnswer: Stats;
   /** containersGone against the last task bundle's removal: the CRI's own handling of the exits included. */
   containersGoneVsTaskBundles: Stats;
   /** Per event timed by its source's stamp: the look that confirmed it, ms after the stamp. */
@@ -482,6 +489,7 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
   const notReadyVsBundle: number[] = [];
   const bracket: number[] = [];
   const asks: number[] = [];
+  const notReadyVsAnswer: number[] = [];
   const containersVsBundles: number[] = [];
   /** Per event timed by a source's stamp: how long after the stamp the look that confirmed it came. */
   const confirmLags = Object.fromEntries(LAG_EVENTS.map((e) => [e, [] as number[]])) as Record<LagEvent, number[]>;
@@ -527,6 +535,7 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
     if (turned) {
       bracket.push(turned.byMs - turned.afterMs);
       asks.push(turned.asks);
+      if (sample.seenAt?.['sandboxNotReady'] !== undefined) notReadyVsAnswer.push(sample.seenAt['sandboxNotReady'] - turned.byMs);
     }
     const sandboxDeleted = truth.deletedAt(sample.sandboxId);
     if (sandboxDeleted !== undefined && sample.seenAt?.['sandboxNotReady'] !== undefined) notReadyVsDelete.push(sample.seenAt['sandboxNotReady'] - sandboxDeleted);
@@ -545,6 +554,7 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
     sandboxNotReadyVsBundle: stats(notReadyVsBundle),
     notReadyBracket: stats(bracket),
     notReadyAsks: stats(asks),
+    sandboxNotReadyVsFirstAnswer: stats(notReadyVsAnswer),
     containersGoneVsTaskBundles: stats(containersVsBundles),
     confirmedAfterStamp: Object.fromEntries(LAG_EVENTS.filter((e) => confirmLags[e].length > 0).map((e) => [e, stats(confirmLags[e])])),
     shimGoneAfterDelete: stats(shim),
@@ -579,7 +589,7 @@ function printLevel(result: LevelResult): void {
     say(`    ${event.padEnd(15)} ${`${round(s.median)}`.padStart(5)} / ${`${round(s.p95)}`.padStart(5)} / ${`${round(s.max)}`.padStart(5)}${missing ? `   ${missing} pod(s) without ground truth` : ''}${by ? `   seen by ${Object.entries(by).map(([source, n]) => `${source} ${n}`).join(', ')}` : ''}`);
   }
   say(`    worst p95: ${round(lag.worstP95)} ms (${lag.worstEvent}); complete ${round(lag.complete.median)}/${round(lag.complete.p95)} ms`);
-  say(`    not judged: containersGone against the last task bundle's removal (the CRI's handling of the exits in) ${round(lag.containersGoneVsTaskBundles.median)}/${round(lag.containersGoneVsTaskBundles.p95)} ms; sandboxNotReady against the sandbox's /tasks/delete (containerd's handling left out) ${round(lag.sandboxNotReadyVsTaskDelete.median)}/${round(lag.sandboxNotReadyVsTaskDelete.p95)} ms, against its bundle's removal (the CRI's delay in) ${round(lag.sandboxNotReadyVsBundle.median)}/${round(lag.sandboxNotReadyVsBundle.p95)} ms; the ground truth's bracket of the CRI's turn ${round(lag.notReadyBracket.median)}/${round(lag.notReadyBracket.p95)} ms (${round(lag.notReadyAsks.median)}/${round(lag.notReadyAsks.p95)} asks); shimGone seen ${round(lag.shimGoneAfterDelete.median)}/${round(lag.shimGoneAfterDelete.p95)} ms after the delete call (no ground truth)`);
+  say(`    not judged: containersGone against the last task bundle's removal (the CRI's handling of the exits in) ${round(lag.containersGoneVsTaskBundles.median)}/${round(lag.containersGoneVsTaskBundles.p95)} ms; sandboxNotReady against the sandbox's /tasks/delete (containerd's handling left out) ${round(lag.sandboxNotReadyVsTaskDelete.median)}/${round(lag.sandboxNotReadyVsTaskDelete.p95)} ms, against its bundle's removal (the CRI's delay in) ${round(lag.sandboxNotReadyVsBundle.median)}/${round(lag.sandboxNotReadyVsBundle.p95)} ms; the ground truth's bracket of the CRI's turn ${round(lag.notReadyBracket.median)}/${round(lag.notReadyBracket.p95)} ms (${round(lag.notReadyAsks.median)}/${round(lag.notReadyAsks.p95)} asks), and sandboxNotReady against its first "not ready" answer (the CRI's round trip left out) ${round(lag.sandboxNotReadyVsFirstAnswer.median)}/${round(lag.sandboxNotReadyVsFirstAnswer.p95)} ms; shimGone seen ${round(lag.shimGoneAfterDelete.median)}/${round(lag.shimGoneAfterDelete.p95)} ms after the delete call (no ground truth)`);
   const confirmed = Object.entries(lag.confirmedAfterStamp).map(([event, s]) => `${event} ${round(s.median)}/${round(s.p95)}`);
   if (confirmed.length > 0) say(`    timed by their source's stamp, the look that confirmed it came after it (ms, median/p95): ${confirmed.join(', ')}`);
 }
