@@ -187,7 +187,8 @@ interface LevelResult {
   /** Run with the CPU hog: busy loops on every core. */
   hog: boolean;
   /** cpuByThreadMsPerPod: the bench process's share by kind of thread (bench/cpu.ts threadCpu), per pod. */
-  modes: Record<Mode, { pods: number; wallMs: number; podsPerS: number; phases: Record<Phase, Stats>; cpuMsPerPod: CpuSnapshot; cpuByThreadMsPerPod: Record<ThreadKind, number> }>;
+  /** stopErrors: what the runtime answered to stops it failed though the container stopped (lib/cri/stop-container.ts). */
+  modes: Record<Mode, { pods: number; wallMs: number; podsPerS: number; phases: Record<Phase, Stats>; cpuMsPerPod: CpuSnapshot; cpuByThreadMsPerPod: Record<ThreadKind, number>; stopErrors: string[] }>;
   ratios: Record<Phase, number>;
   /** Harness client CPU per pod (bench + its commands) over raw's. */
   cpuRatio: number;
@@ -441,7 +442,7 @@ async function measureLevel(
     const perPod = (ms: number): number => round(ms / samples.length);
     const cpuMsPerPod = { benchMs: perPod(cpu.benchMs), commandsMs: perPod(cpu.commandsMs), containerdMs: perPod(cpu.containerdMs) };
     const cpuByThreadMsPerPod = Object.fromEntries(THREAD_KINDS.map((kind) => [kind, perPod(threads[kind])])) as Record<ThreadKind, number>;
-    modes[mode] = { pods: samples.length, wallMs, podsPerS: round((samples.length * 1000) / wallMs, 2), phases, cpuMsPerPod, cpuByThreadMsPerPod };
+    modes[mode] = { pods: samples.length, wallMs, podsPerS: round((samples.length * 1000) / wallMs, 2), phases, cpuMsPerPod, cpuByThreadMsPerPod, stopErrors: samples.flatMap((sample) => sample.stopErrors ?? []) };
   }
   const ratios = Object.fromEntries(PHASES.map((phase) => [phase, round(modes.harness.phases[phase].median / modes.raw.phases[phase].median, 2)])) as Record<Phase, number>;
   // The client's CPU: this process and the commands it waited for; containerd's is the runtime's, not the client's.
@@ -565,6 +566,10 @@ function detectionLag(samples: Sample[], truth: GroundTruth, netnsDir: string, i
 function printLevel(result: LevelResult): void {
   const { harness, raw } = result.modes;
   say(`  throughput: harness ${harness.podsPerS} pods/s (${harness.pods} in ${(harness.wallMs / 1000).toFixed(1)} s), raw ${raw.podsPerS} pods/s (${raw.pods} in ${(raw.wallMs / 1000).toFixed(1)} s)`);
+  for (const mode of ['harness', 'raw'] as const) {
+    const errors = result.modes[mode].stopErrors;
+    if (errors.length > 0) say(`  ${mode}: ${errors.length} StopContainer call(s) failed though the container stopped (the lifecycle went on, as kubelet's next sync does); first: ${errors[0]}`);
+  }
   say(`  machine: load average ${result.context.loadAverage1m} on ${os.availableParallelism()} cpus${result.hog ? ` with ${result.context.hogLoops} busy loops` : ''}; bench event-loop delay p99 ${result.context.eventLoopDelayP99Ms} ms`);
   const cpu = (c: CpuSnapshot): string => `bench ${c.benchMs} + its commands ${c.commandsMs} + containerd ${c.containerdMs}`;
   say(`  cpu ms per pod: harness: ${cpu(harness.cpuMsPerPod)}; raw: ${cpu(raw.cpuMsPerPod)}; client (bench + commands) harness/raw ${result.cpuRatio.toFixed(2)}`);

@@ -16,6 +16,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { UndoStack } from '../lib/cleanup/undo-stack.ts';
 import { CriClient } from '../lib/cri/client.ts';
+import { stopContainerChecked } from '../lib/cri/stop-container.ts';
 import type { PodSandboxConfig } from '../lib/cri/types.ts';
 import type { CriPodDriver } from '../lib/pods/cri-driver.ts';
 import type { PodManifest } from '../lib/pods/manifest.ts';
@@ -57,6 +58,8 @@ export interface Sample {
    * look that saw each condition gone. Kept as the watch wrote it; nothing here depends on it.
    */
   sources?: Record<string, string>;
+  /** Stops the runtime failed though the container stopped (lib/cri/stop-container.ts): the lifecycle went on. */
+  stopErrors?: string[];
   /** Harness only (evidence gone.confirmedAt): for conditions timed by a source's stamp, when the look that confirmed it was (ms since the epoch). */
   confirmedAt?: Record<string, number>;
 }
@@ -130,6 +133,7 @@ export async function harnessLifecycle(ctx: HarnessContext): Promise<Sample> {
     vethIndex,
     ...(sources ? { sources } : {}),
     ...(confirmedAt ? { confirmedAt } : {}),
+    ...(deleted.stopErrors ? { stopErrors: deleted.stopErrors } : {}),
   };
 }
 
@@ -195,12 +199,14 @@ export async function rawLifecycle(ctx: RawContext): Promise<Sample> {
   const deleteCalledAt = Date.now();
   // kubelet's killPod: every container stopped with the pod's grace period, then the sandbox.
   const grace = manifest.spec.terminationGracePeriodSeconds ?? 30;
-  await Promise.all(containerIds.map((id) => client.stopContainer(id, grace)));
+  // As the driver does (and kubelet's next sync): a stop the runtime failed though the container stopped goes on, noted.
+  const stopped = await Promise.all(containerIds.map((id) => stopContainerChecked(client, id, grace)));
   await client.stopPodSandbox(sandboxId);
   await client.removePodSandbox(sandboxId);
   const deleteReturnedAt = Date.now();
   undo.release();
-  return { startAt, sandboxAt, readyAt, deleteCalledAt, deleteReturnedAt, teardownAt: deleteReturnedAt, sandboxId, containerIds, ip: '', netnsPath: undefined };
+  const stopErrors = stopped.filter((error): error is string => error !== undefined);
+  return { startAt, sandboxAt, readyAt, deleteCalledAt, deleteReturnedAt, teardownAt: deleteReturnedAt, sandboxId, containerIds, ip: '', netnsPath: undefined, ...(stopErrors.length > 0 ? { stopErrors } : {}) };
 }
 
 /** Where the raw pods' logs go: below the run directory, as the harness's. */

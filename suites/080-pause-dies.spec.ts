@@ -183,6 +183,7 @@ describe('the pause process dies', function () {
     const deleted = await step(this, 'delete the pod while the node is watched', () => pod.deleteNow());
     const seen = await step(this, 'wait until each thing is gone from the node', () => watching);
     ev['timings'] = { deleteReturnedMs: deleted.returnedAtMs - deleted.calledAtMs, ...seen };
+    if (deleted.stopErrors) ev['stopErrors'] = deleted.stopErrors;
     ev['summary'] = `${sandboxes.length} sandbox(es) of the pod deleted: ${goneLine(seen, plan)}`;
   });
 });

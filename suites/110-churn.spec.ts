@@ -38,6 +38,8 @@ interface ChurnedPod {
   plan: GonePlan;
   createToRunningMs: number;
   deleteMs: number;
+  /** Stops the runtime failed though the container stopped (lib/cri/stop-container.ts). */
+  stopErrors?: string[];
 }
 
 /** Runs work(i) for i in [0, count) with at most `concurrency` at a time; rejects with the first failure. */
@@ -88,6 +90,7 @@ describe('scale and churn: many pods made and deleted, nothing left', function (
         deleteMs: deleted.returnedAtMs - deleted.calledAtMs,
       };
       if (pause.sandbox.netnsPath) record.netnsPath = pause.sandbox.netnsPath;
+      if (deleted.stopErrors) record.stopErrors = deleted.stopErrors;
       churned.push(record);
     }));
     const wallMs = Date.now() - startedAt;
@@ -97,7 +100,7 @@ describe('scale and churn: many pods made and deleted, nothing left', function (
     const median = (values: number[]): number => sorted(values)[Math.floor(values.length / 2)] ?? 0;
     ev['pods'] = pods;
     ev['concurrency'] = concurrency;
-    ev['perPod'] = churned.map((p) => ({ name: p.name, sandboxId: p.sandboxId, ip: p.ip, pausePid: p.pausePid, createToRunningMs: p.createToRunningMs, deleteMs: p.deleteMs }));
+    ev['perPod'] = churned.map((p) => ({ name: p.name, sandboxId: p.sandboxId, ip: p.ip, pausePid: p.pausePid, createToRunningMs: p.createToRunningMs, deleteMs: p.deleteMs, ...(p.stopErrors ? { stopErrors: p.stopErrors } : {}) }));
     ev['timings'] = {
       wallMs,
       podsPerSecond,

@@ -52,6 +52,11 @@ export interface DeleteResult {
   apiReturnedAtMs?: number;
   /** ... and when a watch saw the object gone. */
   objectGoneAtMs?: number;
+  /**
+   * Errors the runtime answered to a container's stop though the container stopped (lib/cri/
+   * stop-container.ts): the delete went on, as kubelet's next sync would; kept for the evidence.
+   */
+  stopErrors?: string[];
 }
 
 export interface PodDriver {
