@@ -187,7 +187,7 @@ interface LevelResult {
   /** Run with the CPU hog: busy loops on every core. */
   hog: boolean;
   /** cpuByThreadMsPerPod: the bench process's share by kind of thread (bench/cpu.ts threadCpu), per pod. */
-  /** stopErrors: what the runtime answered to stops it failed though the container stopped (lib/cri/stop-container.ts). */
+  /** stopErrors: what the runtime answered to stops that failed and succeeded when made again (lib/cri/stop-container.ts). */
   modes: Record<Mode, { pods: number; wallMs: number; podsPerS: number; phases: Record<Phase, Stats>; cpuMsPerPod: CpuSnapshot; cpuByThreadMsPerPod: Record<ThreadKind, number>; stopErrors: string[] }>;
   ratios: Record<Phase, number>;
   /** Harness client CPU per pod (bench + its commands) over raw's. */
@@ -568,7 +568,7 @@ function printLevel(result: LevelResult): void {
   say(`  throughput: harness ${harness.podsPerS} pods/s (${harness.pods} in ${(harness.wallMs / 1000).toFixed(1)} s), raw ${raw.podsPerS} pods/s (${raw.pods} in ${(raw.wallMs / 1000).toFixed(1)} s)`);
   for (const mode of ['harness', 'raw'] as const) {
     const errors = result.modes[mode].stopErrors;
-    if (errors.length > 0) say(`  ${mode}: ${errors.length} StopContainer call(s) failed though the container stopped (the lifecycle went on, as kubelet's next sync does); first: ${errors[0]}`);
+    if (errors.length > 0) say(`  ${mode}: ${errors.length} StopContainer call(s) failed and succeeded when made again, as kubelet's next sync makes them; first: ${errors[0]}`);
   }
   say(`  machine: load average ${result.context.loadAverage1m} on ${os.availableParallelism()} cpus${result.hog ? ` with ${result.context.hogLoops} busy loops` : ''}; bench event-loop delay p99 ${result.context.eventLoopDelayP99Ms} ms`);
   const cpu = (c: CpuSnapshot): string => `bench ${c.benchMs} + its commands ${c.commandsMs} + containerd ${c.containerdMs}`;

@@ -58,7 +58,7 @@ export interface Sample {
    * look that saw each condition gone. Kept as the watch wrote it; nothing here depends on it.
    */
   sources?: Record<string, string>;
-  /** Stops the runtime failed though the container stopped (lib/cri/stop-container.ts): the lifecycle went on. */
+  /** Stops the runtime failed once and that succeeded when made again (lib/cri/stop-container.ts): the runtime's errors. */
   stopErrors?: string[];
   /** Harness only (evidence gone.confirmedAt): for conditions timed by a source's stamp, when the look that confirmed it was (ms since the epoch). */
   confirmedAt?: Record<string, number>;
@@ -199,7 +199,7 @@ export async function rawLifecycle(ctx: RawContext): Promise<Sample> {
   const deleteCalledAt = Date.now();
   // kubelet's killPod: every container stopped with the pod's grace period, then the sandbox.
   const grace = manifest.spec.terminationGracePeriodSeconds ?? 30;
-  // As the driver does (and kubelet's next sync): a stop the runtime failed though the container stopped goes on, noted.
+  // As the driver does: a stop the runtime failed is made once more, as kubelet's next sync makes it; its error is noted.
   const stopped = await Promise.all(containerIds.map((id) => stopContainerChecked(client, id, grace)));
   await client.stopPodSandbox(sandboxId);
   await client.removePodSandbox(sandboxId);

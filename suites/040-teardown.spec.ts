@@ -54,7 +54,7 @@ describe('deleting the pod tears the sandbox down', function () {
     const finalSandbox = await step(this, 'read the sandbox after the delete', () => node.sandbox(livePod.sandboxId));
     const leftContainers = await step(this, "list the pod's containers after the delete", () => node.containers(livePod.sandboxId));
     ev['timings'] = { deleteReturnedMs: deleted.returnedAtMs - startMs, ...seen };
-    // A stop the runtime failed though the container stopped (lib/cri/stop-container.ts): kept, not hidden.
+    // A stop the runtime failed and that succeeded when made again (lib/cri/stop-container.ts): kept, not hidden.
     if (deleted.stopErrors) ev['stopErrors'] = deleted.stopErrors;
     const seenAt = Object.fromEntries(Object.entries(seen).map(([name, ms]) => [name, startMs + ms]));
     ev['timeline'] = timelineEvidence(livePod.name, { created: livePod.createdAtMs, ready: livePod.readyAtMs, deleteCalled: startMs, ...seenAt, deleteReturned: deleted.returnedAtMs });

@@ -38,7 +38,7 @@ interface ChurnedPod {
   plan: GonePlan;
   createToRunningMs: number;
   deleteMs: number;
-  /** Stops the runtime failed though the container stopped (lib/cri/stop-container.ts). */
+  /** Stops the runtime failed and that succeeded when made again (lib/cri/stop-container.ts). */
   stopErrors?: string[];
 }
 

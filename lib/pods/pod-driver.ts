@@ -53,8 +53,8 @@ export interface DeleteResult {
   /** ... and when a watch saw the object gone. */
   objectGoneAtMs?: number;
   /**
-   * Errors the runtime answered to a container's stop though the container stopped (lib/cri/
-   * stop-container.ts): the delete went on, as kubelet's next sync would; kept for the evidence.
+   * Errors the runtime answered to a container's stop that succeeded when made again, as kubelet's
+   * next sync makes it (lib/cri/stop-container.ts): kept for the evidence.
    */
   stopErrors?: string[];
 }
