@@ -59,7 +59,8 @@ describe('deleting the pod tears the sandbox down', function () {
     const seenAt = Object.fromEntries(Object.entries(seen).map(([name, ms]) => [name, startMs + ms]));
     ev['timeline'] = timelineEvidence(livePod.name, { created: livePod.createdAtMs, ready: livePod.readyAtMs, deleteCalled: startMs, ...seenAt, deleteReturned: deleted.returnedAtMs });
     ev['after'] = { sandboxState: finalSandbox.state, containersListed: leftContainers.length };
-    ev['summary'] = `after delete: ${goneLine(seen, plan)}`;
+    const stopErrors = deleted.stopErrors ? `; the runtime failed ${deleted.stopErrors.length} StopContainer call(s) that succeeded when made again (ev.stopErrors)` : '';
+    ev['summary'] = `after delete: ${goneLine(seen, plan)}${stopErrors}`;
     expect(leftContainers.filter((c) => c.state === 'running'), 'running containers of the pod').to.deep.equal([]);
   });
 });
