@@ -58,7 +58,8 @@ export class DirWatchers {
   private readonly replies = new MessageChannel();
   private seq = 0;
   private readonly criEndpoint: string | undefined;
-  private readonly sandboxesAsked = new Set<string>();
+  /** Sandbox bundles the thread was told to ask about at their removal, with why it refused (undefined: it asks). */
+  private readonly sandboxesAsked = new Map<string, string | undefined>();
 
   /** With `criEndpoint`, a path followed with reads 'cri-sandbox' has its sandbox's state asked at its removal. */
   constructor(onChange: EntryChanged, criEndpoint?: string) {
@@ -123,12 +124,8 @@ export class DirWatchers {
     const refused = this.refused.get(dir);
     if (refused || reads !== 'cri-sandbox') return refused;
     if (!this.criEndpoint) return 'no CRI endpoint to ask for a sandbox\'s state on this target';
-    if (!this.sandboxesAsked.has(fullPath)) {
-      this.sandboxesAsked.add(fullPath);
-      const why = this.request({ kind: 'ask-sandbox', path: fullPath, sandboxId: path.basename(fullPath), seq: ++this.seq }, `asking for ${fullPath}`);
-      if (why) return why;
-    }
-    return undefined;
+    if (!this.sandboxesAsked.has(fullPath)) this.sandboxesAsked.set(fullPath, this.request({ kind: 'ask-sandbox', path: fullPath, sandboxId: path.basename(fullPath), seq: ++this.seq }, `asking for ${fullPath}`));
+    return this.sandboxesAsked.get(fullPath);
   }
 
   private watchNow(dir: string, criStatus: boolean): string | undefined {
