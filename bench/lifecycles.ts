@@ -16,7 +16,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { UndoStack } from '../lib/cleanup/undo-stack.ts';
 import { CriClient } from '../lib/cri/client.ts';
-import { stopContainerChecked } from '../lib/cri/stop-container.ts';
+import { stopContainersChecked } from '../lib/cri/stop-container.ts';
 import type { PodSandboxConfig } from '../lib/cri/types.ts';
 import type { CriPodDriver } from '../lib/pods/cri-driver.ts';
 import type { PodManifest } from '../lib/pods/manifest.ts';
@@ -200,12 +200,11 @@ export async function rawLifecycle(ctx: RawContext): Promise<Sample> {
   // kubelet's killPod: every container stopped with the pod's grace period, then the sandbox.
   const grace = manifest.spec.terminationGracePeriodSeconds ?? 30;
   // As the driver does: a stop the runtime failed is made once more, as kubelet's next sync makes it; its error is noted.
-  const stopped = await Promise.all(containerIds.map((id) => stopContainerChecked(client, id, grace)));
+  const stopErrors = await stopContainersChecked(client, containerIds, grace);
   await client.stopPodSandbox(sandboxId);
   await client.removePodSandbox(sandboxId);
   const deleteReturnedAt = Date.now();
   undo.release();
-  const stopErrors = stopped.filter((error): error is string => error !== undefined);
   return { startAt, sandboxAt, readyAt, deleteCalledAt, deleteReturnedAt, teardownAt: deleteReturnedAt, sandboxId, containerIds, ip: '', netnsPath: undefined, ...(stopErrors.length > 0 ? { stopErrors } : {}) };
 }
 

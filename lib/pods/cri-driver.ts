@@ -12,7 +12,7 @@ import type { PodSandboxConfig } from '../cri/types.ts';
 import type { UndoHandle, UndoStack } from '../cleanup/undo-stack.ts';
 import { pollUntil } from '../wait.ts';
 import type { PodManifest } from './manifest.ts';
-import { stopContainerChecked } from '../cri/stop-container.ts';
+import { stopContainersChecked } from '../cri/stop-container.ts';
 import type { ContainerObservation, ContainerRef, DeleteResult, ExecResult, PodDriver, PodRef, SandboxCalls } from './pod-driver.ts';
 import { CriSandboxCalls } from './cri-sandbox-calls.ts';
 import { containerConfigFor, firstAttemptIdentity, sandboxConfigFor, type SandboxIdentity } from './translate.ts';
@@ -208,14 +208,13 @@ export class CriPodDriver implements PodDriver {
     // As kubelet's killPod: stop the containers with the grace period, then the sandbox. The
     // driver made every container of the pod and knows the current attempt of each: no list call
     // (an exited one's StopContainer is a no-op; earlier attempts have exited).
-    const stopped = await Promise.all([...state.containers.values()].map((ref) => stopContainerChecked(this.client, ref.id, grace)));
+    const stopErrors = await stopContainersChecked(this.client, [...state.containers.values()].map((ref) => ref.id), grace);
     await this.client.stopPodSandbox(pod.sandboxId);
     await this.client.removePodSandbox(pod.sandboxId);
     const returnedAtMs = Date.now();
     await this.removeLogDirectory(state.sandboxConfig.metadata);
     state.undo.release();
     this.pods.delete(pod.uid);
-    const stopErrors = stopped.filter((error): error is string => error !== undefined);
     return { calledAtMs, returnedAtMs, ...(stopErrors.length > 0 ? { stopErrors } : {}) };
   }
 

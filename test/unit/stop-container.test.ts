@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { CriError } from '../../lib/cri/client.ts';
-import { stopContainerChecked, type StopContainerClient } from '../../lib/cri/stop-container.ts';
+import { stopContainerChecked, stopContainersChecked, type StopContainerClient } from '../../lib/cri/stop-container.ts';
 
 const LOG = readFileSync(new URL('../../fixtures/recorded/containerd-1.6.20-log-stop-kill-race.txt', import.meta.url), 'utf8');
 
@@ -72,5 +72,21 @@ describe('stopContainerChecked', () => {
     const c = client([error, undefined]);
     expect(await rejection(stopContainerChecked(c, ID, 2))).to.equal(error);
     expect(c.calls).to.have.length(1);
+  });
+
+  it('stopping a pod\'s containers says the errors of the stops that were made twice, and only those', async () => {
+    const answers = new Map<string, Array<Error | undefined>>([['a', [undefined]], ['b', [raceError(), undefined]], ['c', [undefined]]]);
+    const calls: string[] = [];
+    const pod: StopContainerClient = {
+      stopContainer: async (containerId: string): Promise<void> => {
+        calls.push(containerId);
+        const answer = answers.get(containerId)!.shift();
+        if (answer) throw answer;
+      },
+    };
+    const errors = await stopContainersChecked(pod, ['a', 'b', 'c'], 2);
+    expect(errors).to.have.length(1);
+    expect(errors[0]).to.include('ttrpc: closed');
+    expect(calls.sort()).to.deep.equal(['a', 'b', 'b', 'c']);
   });
 });
